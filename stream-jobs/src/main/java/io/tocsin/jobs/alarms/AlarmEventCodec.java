@@ -1,0 +1,99 @@
+package io.tocsin.jobs.alarms;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.tocsin.proto.v1.AlarmEvent;
+import io.tocsin.rules.AlarmState;
+import io.tocsin.rules.AlarmTransition;
+import io.tocsin.rules.Severity;
+
+/**
+ * Converts between the rules' {@link AlarmTransition} and the wire {@link AlarmEvent}. Conversion happens at
+ * the edges of the job only: protobuf objects never flow through Flink (they would be serialised by Kryo).
+ *
+ * <p>Enums are mapped case by case, not by name or ordinal, so renaming or reordering either side is a
+ * compile error here instead of a wrong colour at a fire station.
+ */
+public final class AlarmEventCodec {
+
+    private AlarmEventCodec() {
+    }
+
+    public static AlarmEvent toProto(AlarmTransition t) {
+        return AlarmEvent.newBuilder()
+                .setAlarmId(t.alarmId())
+                .setSiteId(t.siteId())
+                .setDeviceId(t.deviceId())
+                .setSensorId(t.sensorId())
+                .setRuleId(t.ruleId())
+                .setSeverity(toProto(t.severity()))
+                .setState(toProto(t.state()))
+                .setValue(t.value())
+                .setThreshold(t.threshold())
+                .setRaisedAtMs(t.raisedAtMs())
+                .setEventTimeMs(t.eventTimeMs())
+                .setActivation(t.activation())
+                .build();
+    }
+
+    public static byte[] toBytes(AlarmTransition t) {
+        return toProto(t).toByteArray();
+    }
+
+    /**
+     * @throws IllegalArgumentException if the event's severity or state is unspecified or unknown to this
+     *                                  version
+     */
+    public static AlarmTransition fromProto(AlarmEvent e) {
+        return new AlarmTransition(e.getAlarmId(), e.getSiteId(), e.getDeviceId(), e.getSensorId(), e.getRuleId(),
+                fromProto(e.getSeverity()), fromProto(e.getState()), e.getValue(), e.getThreshold(),
+                e.getRaisedAtMs(), e.getEventTimeMs(), e.getActivation());
+    }
+
+    /**
+     * @throws InvalidProtocolBufferException if the bytes are not an AlarmEvent
+     * @throws IllegalArgumentException       see {@link #fromProto(AlarmEvent)}
+     */
+    public static AlarmTransition fromBytes(byte[] bytes) throws InvalidProtocolBufferException {
+        return fromProto(AlarmEvent.parseFrom(bytes));
+    }
+
+    static io.tocsin.proto.v1.Severity toProto(Severity severity) {
+        return switch (severity) {
+            case RED -> io.tocsin.proto.v1.Severity.SEVERITY_RED;
+            case ORANGE -> io.tocsin.proto.v1.Severity.SEVERITY_ORANGE;
+            case YELLOW -> io.tocsin.proto.v1.Severity.SEVERITY_YELLOW;
+            case BLUE -> io.tocsin.proto.v1.Severity.SEVERITY_BLUE;
+        };
+    }
+
+    static Severity fromProto(io.tocsin.proto.v1.Severity severity) {
+        return switch (severity) {
+            case SEVERITY_RED -> Severity.RED;
+            case SEVERITY_ORANGE -> Severity.ORANGE;
+            case SEVERITY_YELLOW -> Severity.YELLOW;
+            case SEVERITY_BLUE -> Severity.BLUE;
+            case SEVERITY_UNSPECIFIED, UNRECOGNIZED ->
+                    throw new IllegalArgumentException("alarm event without a known severity: " + severity);
+        };
+    }
+
+    static io.tocsin.proto.v1.AlarmState toProto(AlarmState state) {
+        return switch (state) {
+            case NORMAL -> io.tocsin.proto.v1.AlarmState.ALARM_STATE_NORMAL;
+            case ACTIVE_UNACKNOWLEDGED -> io.tocsin.proto.v1.AlarmState.ALARM_STATE_ACTIVE_UNACKNOWLEDGED;
+            case ACTIVE_ACKNOWLEDGED -> io.tocsin.proto.v1.AlarmState.ALARM_STATE_ACTIVE_ACKNOWLEDGED;
+            case RETURNED_UNACKNOWLEDGED -> io.tocsin.proto.v1.AlarmState.ALARM_STATE_RETURNED_UNACKNOWLEDGED;
+        };
+    }
+
+    static AlarmState fromProto(io.tocsin.proto.v1.AlarmState state) {
+        return switch (state) {
+            case ALARM_STATE_NORMAL -> AlarmState.NORMAL;
+            case ALARM_STATE_ACTIVE_UNACKNOWLEDGED -> AlarmState.ACTIVE_UNACKNOWLEDGED;
+            case ALARM_STATE_ACTIVE_ACKNOWLEDGED -> AlarmState.ACTIVE_ACKNOWLEDGED;
+            case ALARM_STATE_RETURNED_UNACKNOWLEDGED -> AlarmState.RETURNED_UNACKNOWLEDGED;
+            case ALARM_STATE_UNSPECIFIED, UNRECOGNIZED ->
+                    throw new IllegalArgumentException("alarm event without a known state: " + state);
+        };
+    }
+}

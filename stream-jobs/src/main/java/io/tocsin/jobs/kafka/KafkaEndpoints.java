@@ -1,0 +1,98 @@
+package io.tocsin.jobs.kafka;
+
+import io.tocsin.rules.AlarmTransition;
+import java.util.Objects;
+import java.util.Properties;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.clients.producer.ProducerConfig;
+
+/**
+ * The Kafka ends of the alarm job: where telemetry comes from and where alarms go.
+ *
+ * <p>Extra client properties (security, timeouts ...) may be passed in; they override the defaults set here
+ * but not the bootstrap servers, topics and group id given as arguments.
+ */
+public final class KafkaEndpoints {
+
+    public static final String DEFAULT_TELEMETRY_TOPIC = "telemetry";
+    public static final String DEFAULT_ALARMS_TOPIC = "alarms";
+    public static final String DEFAULT_GROUP_ID = "tocsin-alarm-job";
+
+    private KafkaEndpoints() {
+    }
+
+    public static KafkaSource<byte[]> telemetrySource(String bootstrapServers, String topic, String groupId) {
+        return telemetrySource(bootstrapServers, topic, groupId, new Properties());
+    }
+
+    /**
+     * Reads the raw value of every telemetry record (tombstones are skipped).
+     *
+     * <p>Starts from the group's committed offsets, or from the earliest offset for a new group: telemetry
+     * that arrived while no job ran is still evaluated. Offsets are committed on each completed checkpoint
+     * (for monitoring lag; on restore Flink resumes from the checkpoint's own offsets).
+     */
+    @SuppressWarnings("deprecation") // OffsetResetStrategy: the connector's API still takes it (Kafka 4 deprecates it)
+    public static KafkaSource<byte[]> telemetrySource(String bootstrapServers, String topic, String groupId,
+            Properties extraConsumerProperties) {
+        return KafkaSource.<byte[]>builder()
+                .setProperties(copy(extraConsumerProperties))
+                .setBootstrapServers(Objects.requireNonNull(bootstrapServers, "bootstrapServers"))
+                .setTopics(Objects.requireNonNull(topic, "topic"))
+                .setGroupId(Objects.requireNonNull(groupId, "groupId"))
+                .setClientIdPrefix(groupId)
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setDeserializer(new TelemetryValueDeserializer())
+                .build();
+    }
+
+    public static KafkaSink<AlarmTransition> alarmSink(String bootstrapServers, String topic) {
+        return alarmSink(bootstrapServers, topic, new Properties());
+    }
+
+    /**
+     * Writes each transition as an {@code AlarmEvent} keyed by site id (see {@link AlarmRecordSerializer}).
+     *
+     * <p>AT_LEAST_ONCE: records are sent at once and flushed on every checkpoint; after a failure some are sent
+     * again, with the same alarm ids, so consumers deduplicate by (alarm id, state). EXACTLY_ONCE would hold
+     * every alarm back until the next checkpoint completes (seconds): too late for a fire alarm.
+     */
+    public static KafkaSink<AlarmTransition> alarmSink(String bootstrapServers, String topic,
+            Properties extraProducerProperties) {
+        return KafkaSink.<AlarmTransition>builder()
+                .setKafkaProducerConfig(producerProperties(extraProducerProperties))
+                .setBootstrapServers(Objects.requireNonNull(bootstrapServers, "bootstrapServers"))
+                .setRecordSerializer(new AlarmRecordSerializer(topic))
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .build();
+    }
+
+    /**
+     * Producer defaults, overridable by {@code extra}.
+     * <ul>
+     *   <li>linger.ms=0: Kafka 4 waits 5 ms by default to fill batches; an alarm must not wait.</li>
+     *   <li>acks=all and idempotence (also Kafka's defaults, stated so nobody "tunes" them away): an alarm
+     *       is only acknowledged once replicated, and retries neither duplicate nor reorder it.</li>
+     * </ul>
+     */
+    static Properties producerProperties(Properties extra) {
+        Properties props = new Properties();
+        props.setProperty(ProducerConfig.LINGER_MS_CONFIG, "0");
+        props.setProperty(ProducerConfig.ACKS_CONFIG, "all");
+        props.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        props.putAll(copy(extra));
+        return props;
+    }
+
+    private static Properties copy(Properties properties) {
+        Properties copy = new Properties();
+        if (properties != null) {
+            properties.stringPropertyNames().forEach(name -> copy.setProperty(name, properties.getProperty(name)));
+        }
+        return copy;
+    }
+}

@@ -1,0 +1,45 @@
+package io.tocsin.jobs.alarms;
+
+import io.tocsin.rules.AlarmTransition;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+
+/**
+ * A Sink V2 for tests that collects into a static queue: Flink serialises the sink to the task, so an
+ * instance field would fill a copy nobody can see. Tests using it must not run concurrently.
+ */
+final class CollectingSink implements Sink<AlarmTransition> {
+
+    private static final long serialVersionUID = 1L;
+    private static final Queue<AlarmTransition> COLLECTED = new ConcurrentLinkedQueue<>();
+
+    static void clear() {
+        COLLECTED.clear();
+    }
+
+    static List<AlarmTransition> collected() {
+        return List.copyOf(COLLECTED);
+    }
+
+    @Override
+    public SinkWriter<AlarmTransition> createWriter(WriterInitContext context) {
+        return new SinkWriter<>() {
+            @Override
+            public void write(AlarmTransition alarm, Context writeContext) {
+                COLLECTED.add(alarm);
+            }
+
+            @Override
+            public void flush(boolean endOfInput) {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+}

@@ -1,0 +1,139 @@
+package io.tocsin.jobs.alarms;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+import io.tocsin.rules.AlarmState;
+import io.tocsin.rules.AlarmTransition;
+import io.tocsin.rules.ReadingQuality;
+import io.tocsin.rules.SensorReading;
+import io.tocsin.rules.Severity;
+import io.tocsin.rules.threshold.HighThresholdRule;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class EvaluateHighThresholdTest {
+
+    private static final HighThresholdRule RULE = new HighThresholdRule("gas-high", 25.0, Severity.ORANGE);
+
+    private KeyedOneInputStreamOperatorTestHarness<String, SensorReading, AlarmTransition> harness;
+
+    @BeforeEach
+    void openHarness() throws Exception {
+        harness = newHarness();
+        harness.open();
+    }
+
+    @AfterEach
+    void closeHarness() throws Exception {
+        harness.close();
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, SensorReading, AlarmTransition> newHarness()
+            throws Exception {
+        return new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new EvaluateHighThreshold(RULE)), new SiteSensorKey(), Types.STRING);
+    }
+
+    private static SensorReading reading(String site, String sensor, long t, double value) {
+        return new SensorReading(site, "gw-1", sensor, t, value, ReadingQuality.GOOD);
+    }
+
+    private static void feed(KeyedOneInputStreamOperatorTestHarness<String, SensorReading, AlarmTransition> h,
+            SensorReading... readings) throws Exception {
+        for (SensorReading r : readings) {
+            h.processElement(r, r.timestampMs());
+        }
+    }
+
+    @Test
+    void raisesOnceWhileOverReturnsAndNumbersTheNextActivation() throws Exception {
+        feed(harness,
+                reading("park-1", "gas-03", 1_000, 10),
+                reading("park-1", "gas-03", 2_000, 30),   // raise, activation 1
+                reading("park-1", "gas-03", 3_000, 40),   // still over: nothing
+                reading("park-1", "gas-03", 4_000, 5),    // return of activation 1
+                reading("park-1", "gas-03", 5_000, 25));  // exactly the threshold: activation 2
+
+        assertThat(harness.extractOutputValues()).containsExactly(
+                new AlarmTransition("park-1/gas-03/gas-high/1", "park-1", "gw-1", "gas-03", "gas-high",
+                        Severity.ORANGE, AlarmState.ACTIVE_UNACKNOWLEDGED, 30, 25, 2_000, 2_000, 1),
+                new AlarmTransition("park-1/gas-03/gas-high/1", "park-1", "gw-1", "gas-03", "gas-high",
+                        Severity.ORANGE, AlarmState.RETURNED_UNACKNOWLEDGED, 5, 25, 2_000, 4_000, 1),
+                new AlarmTransition("park-1/gas-03/gas-high/2", "park-1", "gw-1", "gas-03", "gas-high",
+                        Severity.ORANGE, AlarmState.ACTIVE_UNACKNOWLEDGED, 25, 25, 5_000, 5_000, 2));
+    }
+
+    @Test
+    void eachSensorOfEachSiteHasItsOwnState() throws Exception {
+        feed(harness,
+                reading("park-1", "gas-03", 1_000, 30),   // raise park-1/gas-03
+                reading("park-1", "gas-04", 1_000, 10),   // quiet
+                reading("park-2", "gas-03", 1_500, 50),   // same sensor id, other site: its own activation 1
+                reading("park-1", "gas-03", 2_000, 1),    // returns park-1/gas-03 only
+                reading("park-2", "gas-03", 2_500, 60));  // park-2/gas-03 still active: nothing
+
+        assertThat(harness.extractOutputValues())
+                .extracting(AlarmTransition::alarmId, AlarmTransition::state)
+                .containsExactly(
+                        tuple("park-1/gas-03/gas-high/1", AlarmState.ACTIVE_UNACKNOWLEDGED),
+                        tuple("park-2/gas-03/gas-high/1", AlarmState.ACTIVE_UNACKNOWLEDGED),
+                        tuple("park-1/gas-03/gas-high/1", AlarmState.RETURNED_UNACKNOWLEDGED));
+        // gas-04 never crossed: no state kept for it (most sensors are quiet most of the time).
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(2);
+    }
+
+    @Test
+    void readingsThatAreNotGoodChangeNothing() throws Exception {
+        feed(harness, reading("park-1", "gas-03", 1_000, 30));
+        harness.processElement(
+                new SensorReading("park-1", "gw-1", "gas-03", 2_000, 0, ReadingQuality.BAD), 2_000);
+        harness.processElement(
+                new SensorReading("park-1", "gw-1", "gas-04", 2_000, 99, ReadingQuality.UNCERTAIN), 2_000);
+
+        assertThat(harness.extractOutputValues()).singleElement()
+                .extracting(AlarmTransition::state).isEqualTo(AlarmState.ACTIVE_UNACKNOWLEDGED);
+    }
+
+    @Test
+    void restoredStateKeepsTheActivationCountSoAReplayGivesTheSameIds() throws Exception {
+        feed(harness,
+                reading("park-1", "gas-03", 1_000, 30),
+                reading("park-1", "gas-03", 2_000, 5));
+        OperatorSubtaskState checkpoint = harness.snapshot(1L, 2_000L);
+
+        SensorReading[] afterCheckpoint = {
+                reading("park-1", "gas-03", 3_000, 31),
+                reading("park-1", "gas-03", 4_000, 2),
+                reading("park-2", "gas-03", 4_500, 70)};
+        harness.getOutput().clear();
+        feed(harness, afterCheckpoint);
+        List<AlarmTransition> beforeCrash = harness.extractOutputValues();
+
+        List<AlarmTransition> afterRestore;
+        try (var restored = newHarness()) {
+            restored.initializeState(checkpoint);
+            restored.open();
+            feed(restored, afterCheckpoint);
+            afterRestore = restored.extractOutputValues();
+        }
+        List<AlarmTransition> withoutState;
+        try (var fresh = newHarness()) {
+            fresh.open();
+            feed(fresh, afterCheckpoint);
+            withoutState = fresh.extractOutputValues();
+        }
+
+        assertThat(afterRestore).isEqualTo(beforeCrash);
+        assertThat(afterRestore).extracting(AlarmTransition::alarmId).containsExactly(
+                "park-1/gas-03/gas-high/2", "park-1/gas-03/gas-high/2", "park-2/gas-03/gas-high/1");
+        // Control: without the restored state the same readings would get other ids.
+        assertThat(withoutState).extracting(AlarmTransition::alarmId).startsWith("park-1/gas-03/gas-high/1");
+    }
+}

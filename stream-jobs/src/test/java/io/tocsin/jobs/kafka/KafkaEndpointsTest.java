@@ -1,0 +1,93 @@
+package io.tocsin.jobs.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tocsin.jobs.alarms.AlarmEventCodec;
+import io.tocsin.rules.AlarmState;
+import io.tocsin.rules.AlarmTransition;
+import io.tocsin.rules.Severity;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.apache.flink.api.common.functions.util.ListCollector;
+import org.apache.flink.api.common.serialization.DeserializationSchema;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.connector.source.Boundedness;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.util.InterceptingOperatorMetricGroup;
+import org.apache.flink.util.SimpleUserCodeClassLoader;
+import org.apache.flink.util.UserCodeClassLoader;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+
+class KafkaEndpointsTest {
+
+    private static final AlarmTransition ALARM = new AlarmTransition("park-7/gas-03/gas-high/2", "park-7", "gw-1",
+            "gas-03", "gas-high", Severity.RED, AlarmState.ACTIVE_UNACKNOWLEDGED, 31, 25, 3_000, 3_000, 2);
+
+    @Test
+    void anAlarmIsKeyedBySiteAndCarriesTheAlarmEventBytes() throws Exception {
+        ProducerRecord<byte[], byte[]> record =
+                new AlarmRecordSerializer("alarms").serialize(ALARM, null, 123L);
+
+        assertThat(record.topic()).isEqualTo("alarms");
+        assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo("park-7");
+        assertThat(AlarmEventCodec.fromBytes(record.value())).isEqualTo(ALARM);
+        // The producer's partitioner picks the partition from the key; the producer stamps the send time.
+        assertThat(record.partition()).isNull();
+        assertThat(record.timestamp()).isNull();
+    }
+
+    @Test
+    void telemetryValuesPassAsTheyAreAndRecordsWithoutValueAreSkippedAndCounted() throws Exception {
+        InterceptingOperatorMetricGroup metrics = new InterceptingOperatorMetricGroup();
+        TelemetryValueDeserializer deserializer = new TelemetryValueDeserializer();
+        deserializer.open(new DeserializationSchema.InitializationContext() {
+            @Override
+            public MetricGroup getMetricGroup() {
+                return metrics;
+            }
+
+            @Override
+            public UserCodeClassLoader getUserCodeClassLoader() {
+                return SimpleUserCodeClassLoader.create(getClass().getClassLoader());
+            }
+        });
+        List<byte[]> out = new ArrayList<>();
+        byte[] value = {1, 2, 3};
+
+        deserializer.deserialize(new ConsumerRecord<>("telemetry", 0, 41, null, value), new ListCollector<>(out));
+        deserializer.deserialize(new ConsumerRecord<>("telemetry", 0, 42, "k".getBytes(StandardCharsets.UTF_8), null),
+                new ListCollector<>(out));
+
+        assertThat(out).containsExactly(value);
+        assertThat(((Counter) metrics.get(TelemetryValueDeserializer.RECORDS_WITHOUT_VALUE)).getCount()).isEqualTo(1);
+        assertThat(deserializer.getProducedType()).isEqualTo(PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+    }
+
+    @Test
+    void producerDefaultsFavourLatencyAndOrderAndCanBeOverridden() {
+        Properties defaults = KafkaEndpoints.producerProperties(new Properties());
+        Properties extra = new Properties();
+        extra.setProperty("linger.ms", "1");
+        extra.setProperty("security.protocol", "SSL");
+        Properties overridden = KafkaEndpoints.producerProperties(extra);
+
+        assertThat(defaults).containsEntry("linger.ms", "0").containsEntry("acks", "all")
+                .containsEntry("enable.idempotence", "true");
+        assertThat(overridden).containsEntry("linger.ms", "1").containsEntry("security.protocol", "SSL")
+                .containsEntry("acks", "all");
+    }
+
+    @Test
+    void theTelemetrySourceIsUnboundedAndProducesBytes() {
+        KafkaSource<byte[]> source = KafkaEndpoints.telemetrySource("localhost:9092", "telemetry", "group-1");
+
+        assertThat(source.getBoundedness()).isEqualTo(Boundedness.CONTINUOUS_UNBOUNDED);
+        assertThat(source.getProducedType()).isEqualTo(PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+    }
+}
