@@ -1,0 +1,171 @@
+package io.tocsin.ingest.mqtt;
+
+import io.micrometer.core.instrument.Counter;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.mqtt.MqttFixedHeader;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageBuilders;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttReasonCodes;
+import io.netty.handler.codec.mqtt.MqttVersion;
+import io.netty.util.AttributeKey;
+
+import java.net.SocketAddress;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A client whose CONNECT was accepted, bound to its channel: who it is, which protocol it speaks, and how to
+ * answer or drop it in that protocol.
+ *
+ * <p>Everything except {@link #disconnect}, {@link #close} and the getters must be called on the channel's
+ * event loop. There is no session state beyond the connection: a later issue adds persistent sessions.
+ */
+public final class ConnectedClient {
+
+    private static final AttributeKey<ConnectedClient> KEY = AttributeKey.valueOf(ConnectedClient.class, "client");
+
+    private final Channel channel;
+    private final String clientId;
+    private final MqttVersion version;
+    private final int keepAliveSeconds;
+    private final boolean problemInformationWanted;
+    private final long maximumPacketSize;
+    private final InFlightPublishes inFlight;
+    private final AtomicReference<String> closeReason = new AtomicReference<>();
+    private int lastPacketId;
+
+    ConnectedClient(Channel channel, String clientId, MqttVersion version, int keepAliveSeconds,
+                    boolean problemInformationWanted, long maximumPacketSize, int maxInFlight,
+                    Counter readPauses) {
+        this.channel = channel;
+        this.clientId = clientId;
+        this.version = version;
+        this.keepAliveSeconds = keepAliveSeconds;
+        this.problemInformationWanted = problemInformationWanted;
+        this.maximumPacketSize = maximumPacketSize;
+        this.inFlight = new InFlightPublishes(this, maxInFlight, readPauses);
+    }
+
+    /** The client of a channel; only valid after the CONNECT handler accepted it (any later handler may rely on it). */
+    public static ConnectedClient of(Channel channel) {
+        ConnectedClient client = channel.attr(KEY).get();
+        if (client == null) {
+            throw new IllegalStateException("no accepted CONNECT on " + channel);
+        }
+        return client;
+    }
+
+    /** The client of a channel, empty before its CONNECT was accepted. */
+    public static Optional<ConnectedClient> find(Channel channel) {
+        return Optional.ofNullable(channel.attr(KEY).get());
+    }
+
+    void attach() {
+        channel.attr(KEY).set(this);
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    public String clientId() {
+        return clientId;
+    }
+
+    public MqttVersion version() {
+        return version;
+    }
+
+    public boolean isV5() {
+        return version == MqttVersion.MQTT_5;
+    }
+
+    public int keepAliveSeconds() {
+        return keepAliveSeconds;
+    }
+
+    /** The largest packet an MQTT 5 client said it accepts; {@link Long#MAX_VALUE} when it set no limit. */
+    public long maximumPacketSize() {
+        return maximumPacketSize;
+    }
+
+    public SocketAddress remoteAddress() {
+        return channel.remoteAddress();
+    }
+
+    /** The QoS 1 publishes received but not yet acknowledged, and the back pressure they cause. */
+    public InFlightPublishes inFlight() {
+        return inFlight;
+    }
+
+    /** Why the server is closing this connection, if it is the one closing it. */
+    public Optional<String> closeReason() {
+        return Optional.ofNullable(closeReason.get());
+    }
+
+    /** Next packet identifier for a server-to-client QoS 1 PUBLISH: 1..65535, wrapping, never 0. */
+    public int nextPacketId() {
+        lastPacketId = lastPacketId == 0xFFFF ? 1 : lastPacketId + 1;
+        return lastPacketId;
+    }
+
+    /**
+     * Drops the connection, telling an MQTT 5 client why with a DISCONNECT first (MQTT 3.1.1 has no server
+     * DISCONNECT: the connection is just closed). Safe from any thread.
+     */
+    public void disconnect(MqttReasonCodes.Disconnect reason, String why) {
+        closeReason.compareAndSet(null, why);
+        // A client that stopped reading would never let the DISCONNECT through: close at once then.
+        if (!isV5() || !channel.isActive() || !channel.isWritable()) {
+            channel.close();
+            return;
+        }
+        MqttProperties properties = new MqttProperties();
+        // A Reason String is always allowed on DISCONNECT, whatever the client asked (MQTT 5 3.1.2.11.7).
+        properties.add(new MqttProperties.StringProperty(MqttProperties.REASON_STRING, why));
+        MqttMessage disconnect = MqttMessageBuilders.disconnect()
+                .reasonCode(reason.byteValue())
+                .properties(properties)
+                .build();
+        channel.writeAndFlush(disconnect).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** Closes the connection without a DISCONNECT packet (the only way to refuse something in MQTT 3.1.1). */
+    public void close(String why) {
+        closeReason.compareAndSet(null, why);
+        channel.close();
+    }
+
+    /**
+     * A PUBACK for this client's protocol. MQTT 3.1.1 has no reason codes: it gets a plain PUBACK whatever the
+     * reason. The Reason String is left out when an MQTT 5 client asked for no problem information.
+     */
+    MqttMessage pubAck(int packetId, MqttReasonCodes.PubAck reason, String reasonString) {
+        MqttProperties properties = MqttProperties.NO_PROPERTIES;
+        byte code = 0;
+        if (isV5()) {
+            code = reason.byteValue();
+            if (reasonString != null && problemInformationWanted) {
+                properties = new MqttProperties();
+                properties.add(new MqttProperties.StringProperty(MqttProperties.REASON_STRING, reasonString));
+            }
+        }
+        return new MqttMessage(new MqttFixedHeader(MqttMessageType.PUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
+                new MqttPubReplyMessageVariableHeader(packetId, code, properties));
+    }
+
+    @Override
+    public String toString() {
+        return clientId + " (" + channel.remoteAddress() + ", " + versionName() + ")";
+    }
+
+    /** "3.1.1" or "5", as people say it. */
+    public String versionName() {
+        return isV5() ? "5" : "3.1.1";
+    }
+}

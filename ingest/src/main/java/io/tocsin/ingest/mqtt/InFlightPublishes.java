@@ -1,0 +1,153 @@
+package io.tocsin.ingest.mqtt;
+
+import io.micrometer.core.instrument.Counter;
+import io.netty.channel.Channel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+
+/**
+ * The publishes of one connection that were received but are not finished yet.
+ *
+ * <p>It keeps the PUBACKs in the order the PUBLISHes were received, as MQTT 4.6 requires, even though their
+ * outcomes are decided out of order (telemetry writes to different Kafka partitions complete in any order):
+ * each QoS 1 PUBLISH reserves its place with {@link #expectAck} when it arrives, and acknowledgements leave only
+ * from the head of the queue.
+ *
+ * <p>It also bounds what one connection can make the server hold: when more than {@code maxInFlight} publishes
+ * are pending, the server stops reading the socket (TCP then pushes back on the client) and reads again once
+ * half of them have drained. Nothing is refused or dropped for being too many.
+ *
+ * <p>Event loop only.
+ */
+public final class InFlightPublishes {
+
+    /** How often a connection had its reading paused because too much of it was in flight. */
+    public static final String READ_PAUSES = "tocsin.ingest.backpressure.pauses";
+
+    private static final Logger log = LoggerFactory.getLogger(InFlightPublishes.class);
+
+    private final ConnectedClient client;
+    private final int maxInFlight;
+    private final int resumeAt;
+    private final Counter readPauses;
+    private final ArrayDeque<PendingAck> acks = new ArrayDeque<>();
+    private int unacknowledgedWrites;
+    private boolean readingPaused;
+    private boolean abandoned;
+
+    InFlightPublishes(ConnectedClient client, int maxInFlight, Counter readPauses) {
+        this.client = client;
+        this.maxInFlight = maxInFlight;
+        this.resumeAt = maxInFlight / 2;
+        this.readPauses = readPauses;
+    }
+
+    /** A QoS 1 PUBLISH arrived: reserve its PUBACK's place in the order. Settle it later with {@link #settle}. */
+    public PendingAck expectAck(int packetId) {
+        PendingAck ack = new PendingAck(packetId);
+        if (!abandoned) {
+            acks.addLast(ack);
+            updateReading();
+        }
+        return ack;
+    }
+
+    /** Decides a pending PUBACK; it (and any decided ones queued behind it) goes out once everything before it has. */
+    public void settle(PendingAck ack, PubAckOutcome outcome) {
+        if (ack.outcome != null) {
+            throw new IllegalStateException("PUBACK " + ack.packetId + " already settled");
+        }
+        ack.outcome = outcome;
+        if (abandoned) {
+            return;
+        }
+        sendDecidedAcks();
+        updateReading();
+    }
+
+    /** Work without an acknowledgement (a QoS 0 telemetry write) started: it counts for back pressure. */
+    public void unacknowledgedWriteStarted() {
+        unacknowledgedWrites++;
+        updateReading();
+    }
+
+    public void unacknowledgedWriteFinished() {
+        unacknowledgedWrites--;
+        updateReading();
+    }
+
+    /** Publishes received and not finished: PUBACKs not sent yet plus QoS 0 writes not completed. */
+    public int pending() {
+        return acks.size() + unacknowledgedWrites;
+    }
+
+    /** Whether the server stopped reading this connection because too much is in flight. */
+    public boolean readingPaused() {
+        return readingPaused;
+    }
+
+    /** The connection is gone: nothing more will be sent, whatever completes later. */
+    public void abandon() {
+        abandoned = true;
+        acks.clear();
+    }
+
+    private void sendDecidedAcks() {
+        Channel channel = client.channel();
+        boolean wrote = false;
+        while (!acks.isEmpty() && acks.peekFirst().outcome != null) {
+            PendingAck ack = acks.pollFirst();
+            PubAckOutcome outcome = ack.outcome;
+            if (outcome.closesConnection()) {
+                // Acks decided before this one still leave first, so the client does not resend those.
+                if (wrote) {
+                    channel.flush();
+                }
+                log.info("Closing connection of client {} instead of acknowledging packet {}: {}",
+                        client, ack.packetId, outcome.reasonString());
+                client.close(outcome.reasonString());
+                abandon();
+                return;
+            }
+            channel.write(client.pubAck(ack.packetId, outcome.reasonCode(), outcome.reasonString()),
+                    channel.voidPromise());
+            wrote = true;
+        }
+        if (wrote) {
+            channel.flush();
+        }
+    }
+
+    private void updateReading() {
+        if (abandoned) {
+            return;
+        }
+        int pending = pending();
+        if (!readingPaused && pending > maxInFlight) {
+            readingPaused = true;
+            readPauses.increment();
+            client.channel().config().setAutoRead(false);
+            log.debug("Client {} has {} publishes in flight (max {}): reading paused", client, pending, maxInFlight);
+        } else if (readingPaused && pending <= resumeAt) {
+            readingPaused = false;
+            client.channel().config().setAutoRead(true);
+            log.debug("Client {} has {} publishes in flight: reading resumed", client, pending);
+        }
+    }
+
+    /** The place of one PUBACK in the connection's order. */
+    public static final class PendingAck {
+        private final int packetId;
+        private PubAckOutcome outcome;
+
+        private PendingAck(int packetId) {
+            this.packetId = packetId;
+        }
+
+        public int packetId() {
+            return packetId;
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package io.tocsin.ingest.support;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * MQTT by hand on a plain socket, for what a well-behaved client library refuses to send: malformed packets,
+ * wildcard topics, unsupported protocol levels, invalid filters.
+ */
+public final class RawMqttClient implements AutoCloseable {
+
+    public static final int TIMEOUT_MS = 5_000;
+
+    private final Socket socket;
+    private final DataInputStream in;
+    private final OutputStream out;
+
+    public RawMqttClient(int port) throws IOException {
+        socket = new Socket("127.0.0.1", port);
+        socket.setSoTimeout(TIMEOUT_MS);
+        socket.setTcpNoDelay(true);
+        in = new DataInputStream(socket.getInputStream());
+        out = socket.getOutputStream();
+    }
+
+    public RawMqttClient send(byte[] packet) throws IOException {
+        out.write(packet);
+        out.flush();
+        return this;
+    }
+
+    /** Reads one whole packet; fails if the connection closes or nothing comes within the timeout. */
+    public Packet read() throws IOException {
+        int first = in.readUnsignedByte();
+        int length = 0;
+        int multiplier = 1;
+        int digit;
+        do {
+            digit = in.readUnsignedByte();
+            length += (digit & 0x7F) * multiplier;
+            multiplier *= 128;
+        } while ((digit & 0x80) != 0);
+        byte[] body = new byte[length];
+        in.readFully(body);
+        return new Packet(first >> 4, first & 0x0F, body);
+    }
+
+    /** Whether the server closes the connection (within the timeout), skipping whatever it still sends. */
+    public boolean awaitClosed() throws IOException {
+        try {
+            while (in.read() >= 0) {
+                // skip
+            }
+            return true;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (SocketException e) {
+            return true; // reset by the server
+        } catch (EOFException e) {
+            return true;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+
+    /** One MQTT packet as read: type (high nibble), flags (low nibble), everything after the length. */
+    public record Packet(int type, int flags, byte[] body) {
+        public static final int CONNACK = 2;
+        public static final int PUBACK = 4;
+        public static final int SUBACK = 9;
+        public static final int UNSUBACK = 11;
+        public static final int PINGRESP = 13;
+        public static final int DISCONNECT = 14;
+
+        public int unsignedByte(int index) {
+            return body[index] & 0xFF;
+        }
+    }
+
+    // ---- packet builders ----
+
+    public static byte[] connect(String protocolName, int level, String clientId, int keepAliveSeconds,
+                                 boolean cleanSession) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        writeString(body, protocolName);
+        body.write(level);
+        body.write(cleanSession ? 0x02 : 0x00);
+        body.write(keepAliveSeconds >> 8);
+        body.write(keepAliveSeconds & 0xFF);
+        if (level == 5) {
+            body.write(0); // no properties
+        }
+        writeString(body, clientId);
+        return packet(0x10, body.toByteArray());
+    }
+
+    public static byte[] connectV5(String clientId, int keepAliveSeconds) {
+        return connect("MQTT", 5, clientId, keepAliveSeconds, true);
+    }
+
+    public static byte[] connectV3(String clientId, int keepAliveSeconds) {
+        return connect("MQTT", 4, clientId, keepAliveSeconds, true);
+    }
+
+    public static byte[] publish(String topic, int qos, int packetId, byte[] payload, boolean v5) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        writeString(body, topic);
+        if (qos > 0) {
+            body.write(packetId >> 8);
+            body.write(packetId & 0xFF);
+        }
+        if (v5) {
+            body.write(0); // no properties
+        }
+        body.writeBytes(payload);
+        return packet(0x30 | (qos << 1), body.toByteArray());
+    }
+
+    public static byte[] subscribe(int packetId, boolean v5, String... filters) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.write(packetId >> 8);
+        body.write(packetId & 0xFF);
+        if (v5) {
+            body.write(0); // no properties
+        }
+        for (String filter : filters) {
+            writeString(body, filter);
+            body.write(1); // QoS 1
+        }
+        return packet(0x82, body.toByteArray());
+    }
+
+    public static byte[] pingReq() {
+        return new byte[] {(byte) 0xC0, 0x00};
+    }
+
+    /** A packet with the given first byte and body, the remaining length encoded as MQTT does. */
+    public static byte[] packet(int firstByte, byte[] body) {
+        ByteArrayOutputStream packet = new ByteArrayOutputStream();
+        packet.write(firstByte);
+        writeRemainingLength(packet, body.length);
+        packet.writeBytes(body);
+        return packet.toByteArray();
+    }
+
+    public static void writeRemainingLength(ByteArrayOutputStream out, int length) {
+        do {
+            int digit = length % 128;
+            length /= 128;
+            out.write(length > 0 ? digit | 0x80 : digit);
+        } while (length > 0);
+    }
+
+    private static void writeString(ByteArrayOutputStream out, String value) {
+        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        out.write(bytes.length >> 8);
+        out.write(bytes.length & 0xFF);
+        out.writeBytes(bytes);
+    }
+}
