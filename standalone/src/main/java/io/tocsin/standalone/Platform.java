@@ -1,0 +1,154 @@
+package io.tocsin.standalone;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tocsin.ingest.IngestConfig;
+import io.tocsin.ingest.IngestServer;
+import io.tocsin.ingest.alarms.AlarmFanout;
+import io.tocsin.ingest.telemetry.KafkaTelemetryWriter;
+import io.tocsin.jobs.alarms.AlarmJob;
+import io.tocsin.jobs.kafka.KafkaEndpoints;
+import io.tocsin.rules.Severity;
+import io.tocsin.rules.threshold.HighThresholdRule;
+import io.tocsin.standalone.kafka.EmbeddedKafkaBroker;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole Tocsin platform in one JVM, on real engines: a single-node KRaft Kafka broker, the alarm job on
+ * a Flink MiniCluster, and the ingest MQTT server with its alarm fan-out. The demo and the end-to-end tests
+ * start exactly this, so what the tests prove is what the demo runs.
+ */
+public final class Platform implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Platform.class);
+
+    /**
+     * First-level combustible gas alarm. GB/T 50493-2019 (gas detection in petrochemical plants) requires
+     * the first-level set point at no more than 25 %LEL.
+     */
+    public static final HighThresholdRule GAS_FIRST_LEVEL = new HighThresholdRule("gas-high-1", 25.0, Severity.ORANGE);
+
+    /** Where and how the platform runs. */
+    public record Settings(Path dataDir, int mqttPort, int kafkaPort, String telemetryTopic, String alarmsTopic,
+                           int partitions, Duration kafkaDeliveryTimeout, Duration checkpointInterval,
+                           HighThresholdRule rule) {
+
+        /** The demo's defaults: MQTT on 1883, Kafka on any free port. */
+        public static Settings defaults(Path dataDir) {
+            return new Settings(dataDir, 1883, 0, KafkaEndpoints.DEFAULT_TELEMETRY_TOPIC,
+                    KafkaEndpoints.DEFAULT_ALARMS_TOPIC, 4, Duration.ofSeconds(30), Duration.ofSeconds(5),
+                    GAS_FIRST_LEVEL);
+        }
+
+        public Settings withMqttPort(int port) {
+            return new Settings(dataDir, port, kafkaPort, telemetryTopic, alarmsTopic, partitions,
+                    kafkaDeliveryTimeout, checkpointInterval, rule);
+        }
+
+        public Settings withKafkaDeliveryTimeout(Duration timeout) {
+            return new Settings(dataDir, mqttPort, kafkaPort, telemetryTopic, alarmsTopic, partitions, timeout,
+                    checkpointInterval, rule);
+        }
+    }
+
+    private final Settings settings;
+    private final MeterRegistry meters = new SimpleMeterRegistry();
+    private final Deque<AutoCloseable> running = new ArrayDeque<>();
+    private EmbeddedKafkaBroker kafka;
+    private JobClient alarmJob;
+    private IngestServer ingest;
+
+    private Platform(Settings settings) {
+        this.settings = settings;
+    }
+
+    /** Starts every part, in dependency order; if one fails, what was started is stopped again. */
+    public static Platform start(Settings settings) throws Exception {
+        Platform platform = new Platform(settings);
+        try {
+            platform.startParts();
+            return platform;
+        } catch (Exception e) {
+            platform.close();
+            throw e;
+        }
+    }
+
+    private void startParts() throws Exception {
+        kafka = new EmbeddedKafkaBroker(settings.dataDir().resolve("kafka"), settings.kafkaPort(), 0).start();
+        running.push(kafka);
+        kafka.createTopics(Map.of(settings.telemetryTopic(), settings.partitions(),
+                settings.alarmsTopic(), settings.partitions()));
+
+        alarmJob = startAlarmJob();
+        running.push(() -> alarmJob.cancel().get(30, TimeUnit.SECONDS));
+
+        KafkaTelemetryWriter telemetryWriter = new KafkaTelemetryWriter(kafka.bootstrapServers(),
+                settings.telemetryTopic(), settings.kafkaDeliveryTimeout(), Map.of());
+        running.push(telemetryWriter);
+        ingest = new IngestServer(IngestConfig.defaults().withPort(settings.mqttPort()), telemetryWriter, meters)
+                .start();
+        running.push(ingest);
+
+        running.push(new AlarmFanout(kafka.bootstrapServers(), settings.alarmsTopic(), "tocsin-ingest-fanout",
+                ingest.subscriptions(), meters).start());
+    }
+
+    private JobClient startAlarmJob() throws Exception {
+        Configuration conf = AlarmJob.recommendedConfiguration(settings.checkpointInterval());
+        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+                settings.dataDir().resolve("flink-checkpoints").toUri().toString());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, conf);
+        new AlarmJob(
+                KafkaEndpoints.telemetrySource(kafka.bootstrapServers(), settings.telemetryTopic(),
+                        KafkaEndpoints.DEFAULT_GROUP_ID),
+                KafkaEndpoints.alarmSink(kafka.bootstrapServers(), settings.alarmsTopic()),
+                settings.rule())
+                .buildPipeline(env);
+        JobClient client = env.executeAsync(AlarmJob.JOB_NAME);
+        log.info("Alarm job {} submitted to the Flink MiniCluster (rule {} >= {})", client.getJobID(),
+                settings.rule().ruleId(), settings.rule().threshold());
+        return client;
+    }
+
+    /** {@code tcp://127.0.0.1:port} of the MQTT server. */
+    public String mqttUri() {
+        return "tcp://127.0.0.1:" + ingest.port();
+    }
+
+    public EmbeddedKafkaBroker kafka() {
+        return kafka;
+    }
+
+    public JobClient alarmJob() {
+        return alarmJob;
+    }
+
+    public MeterRegistry meters() {
+        return meters;
+    }
+
+    /** Stops every part in the reverse order of starting; a part that fails to stop does not keep the rest up. */
+    @Override
+    public void close() {
+        while (!running.isEmpty()) {
+            AutoCloseable part = running.pop();
+            try {
+                part.close();
+            } catch (Exception e) {
+                log.warn("Stopping {} failed: {}", part, e.toString());
+            }
+        }
+    }
+}
