@@ -48,10 +48,11 @@ public final class StationConsole implements AutoCloseable {
             return;
         }
         received.add(alarm);
-        log.info(">>> {} {} | site {} sensor {} | {} {} threshold {} | id {} | {} ms after the reading",
+        log.info(">>> {} {} | site {} sensor {} | {} value {} threshold {} | id {} | {} ms after the reading",
                 stationId, colour(alarm), alarm.getSiteId(), alarm.getSensorId(),
-                alarm.getState().name().replace("ALARM_STATE_", ""), alarm.getValue(), alarm.getThreshold(),
-                alarm.getAlarmId(), clock.millis() - alarm.getEventTimeMs());
+                alarm.getState().name().replace("ALARM_STATE_", ""), String.format("%.2f", alarm.getValue()),
+                String.format("%.2f", alarm.getThreshold()), alarm.getAlarmId(),
+                clock.millis() - alarm.getEventTimeMs());
     }
 
     private static String colour(AlarmEvent alarm) {
