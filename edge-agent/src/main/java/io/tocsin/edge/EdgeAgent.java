@@ -1,152 +1,303 @@
 package io.tocsin.edge;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tocsin.edge.buffer.DiskBuffer;
+import io.tocsin.edge.buffer.Lane;
+import io.tocsin.edge.buffer.StoredBatch;
 import io.tocsin.edge.driver.Driver;
+import io.tocsin.edge.driver.Events;
 import io.tocsin.edge.uplink.Uplink;
 import io.tocsin.edge.uplink.UplinkException;
 import io.tocsin.proto.v1.Reading;
-import io.tocsin.proto.v1.TelemetryBatch;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent of one gateway: polls its drivers on a fixed interval, numbers each batch of readings, and
- * sends the batches in order through the uplink, keeping each one until it is acknowledged.
+ * The agent of one gateway: on every tick it collects what its drivers read, commits it to the
+ * store-and-forward {@link DiskBuffer} as numbered batches, and a sender thread forwards the buffer through
+ * the uplink, deleting a batch only once the platform acknowledged it.
  *
- * <p>Polling and sending run on separate threads so that a slow or broken uplink never delays the
- * sampling of the detectors. Unsent batches wait in a bounded in-memory queue (the disk-backed
- * store-and-forward buffer replaces it in a later step); when the bound bites, the oldest batch is dropped
- * and counted.
+ * <p>Events (fire, fault, device offline) go to the buffer's urgent lane, which is sent before any waiting
+ * telemetry: after an outage the live alarms reach the platform first, then the backlog replays oldest
+ * first, so each sensor's readings still arrive in order. Telemetry is batched: a batch is sealed when it
+ * holds {@link Settings#maxBatchReadings()} readings or its oldest reading waited
+ * {@link Settings#maxBatchDelay()}; readings not yet sealed are in memory only (with the default delay of
+ * zero every tick is sealed, so nothing polled waits in memory longer than one tick).
+ *
+ * <p>Polling and sending run on separate threads so that a slow or broken uplink never delays sampling.
  */
 public final class EdgeAgent implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EdgeAgent.class);
-    private static final Duration FIRST_RETRY_DELAY = Duration.ofMillis(200);
-    private static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(5);
+
+    /**
+     * How the agent ticks, batches and retries.
+     *
+     * @param pollInterval     tick of the agent: how often drivers are drained and batches sealed
+     * @param maxBatchReadings a telemetry batch is sealed at this many readings
+     * @param maxBatchDelay    ... or when its oldest reading waited this long (zero: every tick)
+     * @param firstRetryDelay  back-off after the first refused send, doubled up to {@code maxRetryDelay},
+     *                         each with up to 20 % random jitter so that a fleet does not retry in step
+     */
+    public record Settings(Duration pollInterval, int maxBatchReadings, Duration maxBatchDelay,
+                           Duration firstRetryDelay, Duration maxRetryDelay) {
+        public Settings {
+            if (pollInterval.isNegative() || pollInterval.isZero()) {
+                throw new IllegalArgumentException("pollInterval must be positive: " + pollInterval);
+            }
+            if (maxBatchReadings < 1) {
+                throw new IllegalArgumentException("maxBatchReadings must be at least 1: " + maxBatchReadings);
+            }
+        }
+
+        public static Settings of(Duration pollInterval) {
+            return new Settings(pollInterval, 1_000, Duration.ZERO, Duration.ofMillis(200), Duration.ofSeconds(5));
+        }
+
+        public Settings withBatching(int maxReadings, Duration maxDelay) {
+            return new Settings(pollInterval, maxReadings, maxDelay, firstRetryDelay, maxRetryDelay);
+        }
+
+        public Settings withRetryDelays(Duration first, Duration max) {
+            return new Settings(pollInterval, maxBatchReadings, maxBatchDelay, first, max);
+        }
+    }
 
     private final String siteId;
     private final String deviceId;
     private final List<Driver> drivers;
     private final Uplink uplink;
-    private final Duration pollInterval;
+    private final DiskBuffer buffer;
+    private final boolean ownsBuffer;
+    private final Settings settings;
     private final Clock clock;
-    private final int maxPendingBatches;
 
-    private final Deque<TelemetryBatch> pending = new ArrayDeque<>();
+    private final Object wakeSender = new Object();
+    private final List<Reading> openBatch = new ArrayList<>();
+    private long openBatchSinceMs;
     private final AtomicLong acknowledged = new AtomicLong();
-    private final AtomicLong dropped = new AtomicLong();
+    private final Counter readingsPolled;
+    private final Counter readingsSent;
+    private final Counter batchesSent;
+    private final Counter sendFailures;
     private final ScheduledExecutorService poller;
     private final Thread sender;
-    private long nextSequence = 1;
+    private volatile Consumer<List<Reading>> localObserver = readings -> { };
     private volatile boolean running;
 
+    /**
+     * The walking-skeleton constructor: an in-memory buffer of at most {@code maxPendingBatches} batches,
+     * one batch per poll. Gateways use the constructor with a {@link DiskBuffer} file.
+     */
     public EdgeAgent(String siteId, String deviceId, List<Driver> drivers, Uplink uplink, Duration pollInterval,
                      Clock clock, int maxPendingBatches) {
+        this(siteId, deviceId, drivers, uplink, DiskBuffer.inMemory(DiskBuffer.Limits.ofBatches(maxPendingBatches)),
+                true, Settings.of(pollInterval), clock, new SimpleMeterRegistry());
+    }
+
+    /** An agent on {@code buffer}, which it does not close (the caller opened it). */
+    public EdgeAgent(String siteId, String deviceId, List<Driver> drivers, Uplink uplink, DiskBuffer buffer,
+                     Settings settings, Clock clock, MeterRegistry meters) {
+        this(siteId, deviceId, drivers, uplink, buffer, false, settings, clock, meters);
+    }
+
+    private EdgeAgent(String siteId, String deviceId, List<Driver> drivers, Uplink uplink, DiskBuffer buffer,
+                      boolean ownsBuffer, Settings settings, Clock clock, MeterRegistry meters) {
         this.siteId = siteId;
         this.deviceId = deviceId;
         this.drivers = List.copyOf(drivers);
         this.uplink = uplink;
-        this.pollInterval = pollInterval;
+        this.buffer = buffer;
+        this.ownsBuffer = ownsBuffer;
+        this.settings = settings;
         this.clock = clock;
-        this.maxPendingBatches = maxPendingBatches;
+        this.readingsPolled = meters.counter("tocsin.edge.readings.polled", "device", deviceId);
+        this.readingsSent = meters.counter("tocsin.edge.readings.sent", "device", deviceId);
+        this.batchesSent = meters.counter("tocsin.edge.batches.sent", "device", deviceId);
+        this.sendFailures = meters.counter("tocsin.edge.send.failures", "device", deviceId);
+        Gauge.builder("tocsin.edge.buffer.batches", buffer, DiskBuffer::batches).tag("device", deviceId)
+                .register(meters);
+        Gauge.builder("tocsin.edge.buffer.bytes", buffer, DiskBuffer::bytes).tag("device", deviceId)
+                .register(meters);
+        Gauge.builder("tocsin.edge.buffer.dropped.readings", buffer, DiskBuffer::droppedReadings)
+                .tag("device", deviceId).register(meters);
         this.poller = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "edge-poll-" + deviceId));
         this.sender = new Thread(this::sendLoop, "edge-send-" + deviceId);
         this.sender.setDaemon(true);
     }
 
-    public void start() {
-        running = true;
-        sender.start();
-        poller.scheduleAtFixedRate(this::pollOnce, 0, pollInterval.toMillis(), TimeUnit.MILLISECONDS);
-        log.info("Edge agent {}/{} polling {} driver(s) every {} ms", siteId, deviceId, drivers.size(),
-                pollInterval.toMillis());
+    /**
+     * Sees every polled reading before it is buffered, on the polling thread (local alarm rules hook in
+     * here: they must not wait for the uplink).
+     */
+    public void onReadings(Consumer<List<Reading>> observer) {
+        this.localObserver = observer;
     }
 
-    /** Polls every driver once and queues the readings as the next batch. */
+    public void start() {
+        running = true;
+        for (Driver driver : drivers) {
+            driver.start();
+        }
+        sender.start();
+        poller.scheduleAtFixedRate(this::pollOnceSafely, 0, settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+        log.info("Edge agent {}/{} polling {} driver(s) every {} ms, {} batch(es) waiting in the buffer", siteId,
+                deviceId, drivers.size(), settings.pollInterval().toMillis(), buffer.batches());
+    }
+
+    private void pollOnceSafely() {
+        try {
+            pollOnce();
+        } catch (RuntimeException e) {
+            // A scheduled task that throws is never run again: log and keep ticking.
+            log.error("Edge agent {}/{}: poll failed: {}", siteId, deviceId, e.toString(), e);
+        }
+    }
+
+    /** Drains every driver once and commits what they read to the buffer. */
     void pollOnce() {
         long now = clock.millis();
-        List<Reading> readings = new ArrayList<>();
+        List<Reading> urgent = new ArrayList<>();
+        List<Reading> telemetry = new ArrayList<>();
         for (Driver driver : drivers) {
             try {
-                readings.addAll(driver.poll(now));
+                for (Reading reading : driver.poll(now)) {
+                    (Events.isEvent(reading) ? urgent : telemetry).add(reading);
+                }
             } catch (RuntimeException e) {
                 // One broken driver must not silence the others.
                 log.warn("Driver {} of {}/{} failed to poll: {}", driver.name(), siteId, deviceId, e.toString());
             }
         }
-        if (readings.isEmpty()) {
-            return;
-        }
-        synchronized (pending) {
-            TelemetryBatch batch = TelemetryBatch.newBuilder()
-                    .setSiteId(siteId).setDeviceId(deviceId).setSequence(nextSequence++)
-                    .addAllReadings(readings).build();
-            if (pending.size() >= maxPendingBatches) {
-                TelemetryBatch oldest = pending.removeFirst();
-                dropped.incrementAndGet();
-                log.warn("Edge agent {}/{}: {} batches waiting, dropped batch {}", siteId, deviceId,
-                        maxPendingBatches, oldest.getSequence());
+        readingsPolled.increment(urgent.size() + telemetry.size());
+        if (!urgent.isEmpty() || !telemetry.isEmpty()) {
+            List<Reading> all = new ArrayList<>(urgent);
+            all.addAll(telemetry);
+            try {
+                localObserver.accept(all);
+            } catch (RuntimeException e) {
+                log.error("Local alarm evaluation failed: {}", e.toString(), e);
             }
-            pending.addLast(batch);
-            pending.notifyAll();
+        }
+        boolean sealed = false;
+        if (!urgent.isEmpty()) {
+            buffer.append(siteId, deviceId, Lane.URGENT, urgent);
+            sealed = true;
+        }
+        synchronized (openBatch) {
+            if (openBatch.isEmpty()) {
+                openBatchSinceMs = now;
+            }
+            openBatch.addAll(telemetry);
+            while (openBatch.size() >= settings.maxBatchReadings()) {
+                List<Reading> full = openBatch.subList(0, settings.maxBatchReadings());
+                buffer.append(siteId, deviceId, Lane.TELEMETRY, new ArrayList<>(full));
+                full.clear();
+                openBatchSinceMs = now;
+                sealed = true;
+            }
+            if (!openBatch.isEmpty() && now - openBatchSinceMs >= settings.maxBatchDelay().toMillis()) {
+                sealOpenBatch();
+                sealed = true;
+            }
+        }
+        if (sealed) {
+            synchronized (wakeSender) {
+                wakeSender.notifyAll();
+            }
+        }
+    }
+
+    private void sealOpenBatch() {
+        synchronized (openBatch) {
+            if (!openBatch.isEmpty()) {
+                buffer.append(siteId, deviceId, Lane.TELEMETRY, new ArrayList<>(openBatch));
+                openBatch.clear();
+            }
         }
     }
 
     private void sendLoop() {
-        Duration retryDelay = FIRST_RETRY_DELAY;
+        Duration retryDelay = settings.firstRetryDelay();
         while (running) {
-            TelemetryBatch head;
-            synchronized (pending) {
-                while (running && pending.isEmpty()) {
-                    try {
-                        pending.wait();
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-                head = pending.peekFirst();
-            }
-            if (head == null) {
-                return;
-            }
+            Optional<StoredBatch> next;
             try {
-                uplink.send(head);
-                synchronized (pending) {
-                    // Drop-oldest may have removed it meanwhile; only remove what we sent.
-                    if (pending.peekFirst() == head) {
-                        pending.removeFirst();
-                    }
-                }
-                acknowledged.incrementAndGet();
-                retryDelay = FIRST_RETRY_DELAY;
-            } catch (UplinkException e) {
-                log.warn("Edge agent {}/{}: {}; retrying in {} ms", siteId, deviceId, e.getMessage(),
-                        retryDelay.toMillis());
-                if (!pauseBeforeRetry(retryDelay)) {
+                next = buffer.next();
+            } catch (RuntimeException e) {
+                log.error("Edge agent {}/{}: cannot read the buffer: {}", siteId, deviceId, e.toString());
+                if (!pause(settings.maxRetryDelay())) {
                     return;
                 }
-                retryDelay = min(retryDelay.multipliedBy(2), MAX_RETRY_DELAY);
+                continue;
+            }
+            if (next.isEmpty()) {
+                if (!waitForWork()) {
+                    return;
+                }
+                continue;
+            }
+            StoredBatch head = next.get();
+            try {
+                uplink.send(head.batch());
+                buffer.remove(head);
+                acknowledged.incrementAndGet();
+                batchesSent.increment();
+                readingsSent.increment(head.batch().getReadingsCount());
+                retryDelay = settings.firstRetryDelay();
+            } catch (UplinkException e) {
+                sendFailures.increment();
+                Duration jittered = withJitter(retryDelay);
+                log.warn("Edge agent {}/{}: {}; retrying in {} ms ({} batch(es) waiting)", siteId, deviceId,
+                        e.getMessage(), jittered.toMillis(), buffer.batches());
+                if (!pause(jittered)) {
+                    return;
+                }
+                retryDelay = min(retryDelay.multipliedBy(2), settings.maxRetryDelay());
             }
         }
     }
 
-    private boolean pauseBeforeRetry(Duration delay) {
-        synchronized (pending) {
+    private static Duration withJitter(Duration delay) {
+        long millis = delay.toMillis();
+        return Duration.ofMillis(millis + ThreadLocalRandom.current().nextLong(millis / 5 + 1));
+    }
+
+    private boolean waitForWork() {
+        synchronized (wakeSender) {
+            try {
+                // Bounded wait: a batch appended between next() and here is picked up within a second.
+                if (running && buffer.batches() == 0) {
+                    wakeSender.wait(1_000);
+                }
+                return running;
+            } catch (InterruptedException e) {
+                return false;
+            }
+        }
+    }
+
+    private boolean pause(Duration delay) {
+        synchronized (wakeSender) {
             try {
                 // Woken early only by close(); new batches do not shorten the back-off.
                 long deadline = System.nanoTime() + delay.toNanos();
                 long left;
                 while (running && (left = deadline - System.nanoTime()) > 0) {
-                    TimeUnit.NANOSECONDS.timedWait(pending, left);
+                    TimeUnit.NANOSECONDS.timedWait(wakeSender, left);
                 }
                 return running;
             } catch (InterruptedException e) {
@@ -167,34 +318,53 @@ public final class EdgeAgent implements AutoCloseable {
         return deviceId;
     }
 
-    /** Batches the platform acknowledged so far. */
+    /** Batches the platform acknowledged since start. */
     public long acknowledgedBatches() {
         return acknowledged.get();
     }
 
-    /** Batches dropped because the queue of unsent batches was full. */
+    /** Telemetry batches the buffer dropped because it was full. */
     public long droppedBatches() {
-        return dropped.get();
+        return buffer.droppedBatches();
     }
 
+    /** Batches waiting in the buffer. */
     public int pendingBatches() {
-        synchronized (pending) {
-            return pending.size();
-        }
+        return buffer.batches();
     }
 
+    /**
+     * Stops polling, seals what was polled, stops sending and closes drivers and uplink. What was not
+     * acknowledged stays in the buffer for the next start.
+     */
     @Override
     public void close() {
-        running = false;
         poller.shutdownNow();
-        synchronized (pending) {
-            pending.notifyAll();
-        }
         try {
-            sender.join(5_000);
+            poller.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        running = false;
+        synchronized (wakeSender) {
+            wakeSender.notifyAll();
+        }
+        try {
+            sender.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        sealOpenBatch();
+        for (Driver driver : drivers) {
+            try {
+                driver.close();
+            } catch (RuntimeException e) {
+                log.warn("Driver {} did not close cleanly: {}", driver.name(), e.toString());
+            }
+        }
         uplink.close();
+        if (ownsBuffer) {
+            buffer.close();
+        }
     }
 }

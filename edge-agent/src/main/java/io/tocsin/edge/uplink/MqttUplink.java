@@ -2,7 +2,13 @@ package io.tocsin.edge.uplink;
 
 import io.tocsin.proto.MqttTopics;
 import io.tocsin.proto.v1.TelemetryBatch;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
@@ -26,31 +32,116 @@ public final class MqttUplink implements Uplink {
 
     private final MqttAsyncClient client;
     private final Duration ackTimeout;
+    private final Optional<String> statusTopic;
+
+    /**
+     * How the gateway connects. {@code caCertificate} (PEM, one or more X.509 certificates) turns on server
+     * verification for {@code ssl://} URIs; {@code clientKeyStore} (PKCS#12) adds a client certificate.
+     *
+     * @param statusTopic where "online" is published on connect and the broker publishes the last will
+     *                    "offline" when the gateway vanishes without a DISCONNECT; empty for none
+     */
+    public record Options(Optional<String> username, Optional<char[]> password, Optional<Path> caCertificate,
+                          Optional<Path> clientKeyStore, Optional<char[]> clientKeyStorePassword,
+                          Optional<String> statusTopic, Duration keepAlive, Duration maxReconnectDelay) {
+
+        public static Options defaults() {
+            return new Options(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                    Optional.empty(), Optional.empty(), Duration.ofSeconds(30), Duration.ofSeconds(30));
+        }
+
+        public Options withCredentials(String user, char[] secret) {
+            return new Options(Optional.of(user), Optional.of(secret), caCertificate, clientKeyStore,
+                    clientKeyStorePassword, statusTopic, keepAlive, maxReconnectDelay);
+        }
+
+        public Options withTls(Path ca, Optional<Path> keyStore, Optional<char[]> keyStorePassword) {
+            return new Options(username, password, Optional.of(ca), keyStore, keyStorePassword, statusTopic,
+                    keepAlive, maxReconnectDelay);
+        }
+
+        public Options withStatusTopic(String topic) {
+            return new Options(username, password, caCertificate, clientKeyStore, clientKeyStorePassword,
+                    Optional.of(topic), keepAlive, maxReconnectDelay);
+        }
+    }
+
+    /** The status topic of a gateway: {@code tocsin/v1/status/{site}/{device}}, payload "online"/"offline". */
+    public static String statusTopic(String siteId, String deviceId) {
+        // validates the ids as topic levels
+        return "tocsin/v1/status/" + MqttTopics.telemetry(siteId, deviceId).substring(MqttTopics.TELEMETRY_PREFIX.length());
+    }
 
     /**
      * Connects to {@code serverUri} (e.g. {@code tcp://127.0.0.1:1883}); Paho reconnects by itself after a
      * connection loss.
      */
     public static MqttUplink connect(String serverUri, String clientId, Duration ackTimeout) throws UplinkException {
+        return connect(serverUri, clientId, ackTimeout, Options.defaults());
+    }
+
+    /** Connects with credentials, TLS and a last will as {@code options} say. */
+    public static MqttUplink connect(String serverUri, String clientId, Duration ackTimeout, Options options)
+            throws UplinkException {
         try {
             MqttAsyncClient client = new MqttAsyncClient(serverUri, clientId, new MemoryPersistence());
-            MqttConnectionOptions options = new MqttConnectionOptions();
-            options.setCleanStart(true);
-            options.setAutomaticReconnect(true);
-            options.setAutomaticReconnectDelay(1, 10);
-            options.setKeepAliveInterval(30);
-            options.setConnectionTimeout((int) Math.max(1, ackTimeout.toSeconds()));
-            client.connect(options).waitForCompletion(ackTimeout.toMillis());
+            MqttConnectionOptions connection = new MqttConnectionOptions();
+            connection.setCleanStart(true);
+            connection.setAutomaticReconnect(true);
+            // Paho doubles the delay up to the maximum; a random first delay spreads a fleet that lost the
+            // platform at the same moment, so that it does not come back in one wave.
+            int firstDelayS = 1 + ThreadLocalRandom.current().nextInt(3);
+            connection.setAutomaticReconnectDelay(firstDelayS,
+                    (int) Math.max(firstDelayS, options.maxReconnectDelay().toSeconds()));
+            connection.setKeepAliveInterval((int) options.keepAlive().toSeconds());
+            connection.setConnectionTimeout((int) Math.max(1, ackTimeout.toSeconds()));
+            options.username().ifPresent(connection::setUserName);
+            options.password().ifPresent(p -> connection.setPassword(new String(p).getBytes(StandardCharsets.UTF_8)));
+            if (options.caCertificate().isPresent()) {
+                connection.setSocketFactory(TlsContexts.socketFactory(options.caCertificate().get(),
+                        options.clientKeyStore(), options.clientKeyStorePassword()));
+                connection.setHttpsHostnameVerificationEnabled(true);
+            }
+            options.statusTopic().ifPresent(topic -> {
+                MqttMessage will = new MqttMessage("offline".getBytes(StandardCharsets.UTF_8));
+                will.setQos(1);
+                will.setRetained(true);
+                connection.setWill(topic, will);
+            });
+            client.connect(connection).waitForCompletion(ackTimeout.toMillis());
             log.info("Uplink {} connected to {}", clientId, serverUri);
-            return new MqttUplink(client, ackTimeout);
-        } catch (MqttException e) {
-            throw new UplinkException("could not connect to " + serverUri + " as " + clientId, e);
+            MqttUplink uplink = new MqttUplink(client, ackTimeout, options.statusTopic());
+            uplink.publishOnline();
+            return uplink;
+        } catch (MqttException | GeneralSecurityException | IOException e) {
+            throw new UplinkException("could not connect to " + serverUri + " as " + clientId + ": " + e.getMessage(), e);
         }
     }
 
-    private MqttUplink(MqttAsyncClient client, Duration ackTimeout) {
+    private MqttUplink(MqttAsyncClient client, Duration ackTimeout, Optional<String> statusTopic) {
         this.client = client;
         this.ackTimeout = ackTimeout;
+        this.statusTopic = statusTopic;
+    }
+
+    private void publishOnline() {
+        if (statusTopic.isEmpty()) {
+            return;
+        }
+        MqttMessage online = new MqttMessage("online".getBytes(StandardCharsets.UTF_8));
+        online.setQos(1);
+        online.setRetained(true);
+        try {
+            client.publish(statusTopic.get(), online).waitForCompletion(ackTimeout.toMillis());
+        } catch (MqttException e) {
+            // A broker without retained messages refuses the flag: the status still goes out, unretained.
+            try {
+                online.setRetained(false);
+                client.publish(statusTopic.get(), online).waitForCompletion(ackTimeout.toMillis());
+            } catch (MqttException again) {
+                log.warn("Could not publish online status on {}: {}", statusTopic.get(), again.getMessage());
+            }
+        }
     }
 
     @Override

@@ -1,0 +1,47 @@
+package io.tocsin.edge.driver.serial;
+
+import io.tocsin.edge.driver.EventKind;
+import io.tocsin.edge.driver.Events;
+import io.tocsin.proto.v1.Quality;
+import io.tocsin.proto.v1.Reading;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns one printed line into a reading or an event. The regex is searched in the line; its named groups
+ * fill {@code {name}} placeholders of the sensor id, and the group {@code value} (for readings) is the
+ * number. For an event rule ({@code event} set) the reading is an event of that kind, active unless
+ * {@code active} is false (a "fire cleared" line).
+ *
+ * <p>Example, a Chinese panel printing "火警 003区 探测器": {@code match: '火警\s*(?<zone>\d+)区'},
+ * {@code event: FIRE}, {@code sensor: 'zone-{zone}'}.
+ */
+public record LineRule(Pattern match, String sensor, Optional<EventKind> event, boolean active, String unit,
+                       double scale) {
+
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z][A-Za-z0-9]*)}");
+
+    public static LineRule reading(String regex, String sensor, String unit) {
+        return new LineRule(Pattern.compile(regex), sensor, Optional.empty(), true, unit, 1);
+    }
+
+    public static LineRule event(String regex, String sensor, EventKind kind, boolean active) {
+        return new LineRule(Pattern.compile(regex), sensor, Optional.of(kind), active, "", 1);
+    }
+
+    /** The reading this line yields, or empty if the rule does not match it. */
+    Optional<Reading> apply(String line, long nowMs) {
+        Matcher m = match.matcher(line);
+        if (!m.find()) {
+            return Optional.empty();
+        }
+        String sensorId = PLACEHOLDER.matcher(sensor).replaceAll(r -> Matcher.quoteReplacement(m.group(r.group(1))));
+        if (event.isPresent()) {
+            return Optional.of(Events.event(sensorId, event.get(), nowMs, active));
+        }
+        double value = Double.parseDouble(m.group("value")) * scale;
+        return Optional.of(Reading.newBuilder().setSensorId(sensorId).setTimestampMs(nowMs).setValue(value)
+                .setQuality(Quality.QUALITY_GOOD).setUnit(unit).build());
+    }
+}

@@ -1,0 +1,40 @@
+package io.tocsin.edge.uplink;
+
+import io.tocsin.proto.v1.TelemetryBatch;
+
+/**
+ * An uplink that connects on the first send and again after a failed connect, so that an agent started
+ * while the platform is unreachable (the usual case after a site-wide power cut) still starts, polls and
+ * buffers; the agent's retry back-off paces the connection attempts.
+ */
+public final class ConnectOnDemandUplink implements Uplink {
+
+    /** Opens a connected uplink, or says why it could not. */
+    @FunctionalInterface
+    public interface Connector {
+        Uplink connect() throws UplinkException;
+    }
+
+    private final Connector connector;
+    private Uplink connected;
+
+    public ConnectOnDemandUplink(Connector connector) {
+        this.connector = connector;
+    }
+
+    @Override
+    public synchronized void send(TelemetryBatch batch) throws UplinkException {
+        if (connected == null) {
+            connected = connector.connect();
+        }
+        connected.send(batch);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (connected != null) {
+            connected.close();
+            connected = null;
+        }
+    }
+}
