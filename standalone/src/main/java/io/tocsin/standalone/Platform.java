@@ -7,9 +7,8 @@ import io.tocsin.ingest.IngestServer;
 import io.tocsin.ingest.alarms.AlarmFanout;
 import io.tocsin.ingest.telemetry.KafkaTelemetryWriter;
 import io.tocsin.jobs.alarms.AlarmJob;
+import io.tocsin.jobs.alarms.RuleFileText;
 import io.tocsin.jobs.kafka.KafkaEndpoints;
-import io.tocsin.rules.Severity;
-import io.tocsin.rules.threshold.HighThresholdRule;
 import io.tocsin.standalone.kafka.EmbeddedKafkaBroker;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,31 +33,33 @@ public final class Platform implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Platform.class);
 
     /**
-     * First-level combustible gas alarm. GB/T 50493-2019 (gas detection in petrochemical plants) requires
-     * the first-level set point at no more than 25 %LEL.
+     * The rule file shipped with alarm-rules ({@code rules/default-rules.yaml}). For the demo's gas detectors
+     * ({@code gas-*}) it holds the first-level combustible gas alarm {@code gas-high-1}: GB/T 50493-2019
+     * requires the first-level set point at no more than 25 %LEL, severity ORANGE; plus the second level at
+     * 50 %LEL (RED), a fault alarm (bad quality, out of the 0–100 %LEL span) and a silence alarm after 60 s.
      */
-    public static final HighThresholdRule GAS_FIRST_LEVEL = new HighThresholdRule("gas-high-1", 25.0, Severity.ORANGE);
+    public static final RuleFileText DEMO_RULES = RuleFileText.shippedDefault();
 
     /** Where and how the platform runs. */
     public record Settings(Path dataDir, int mqttPort, int kafkaPort, String telemetryTopic, String alarmsTopic,
                            int partitions, Duration kafkaDeliveryTimeout, Duration checkpointInterval,
-                           HighThresholdRule rule) {
+                           RuleFileText rules) {
 
         /** The demo's defaults: MQTT on 1883, Kafka on any free port. */
         public static Settings defaults(Path dataDir) {
             return new Settings(dataDir, 1883, 0, KafkaEndpoints.DEFAULT_TELEMETRY_TOPIC,
                     KafkaEndpoints.DEFAULT_ALARMS_TOPIC, 4, Duration.ofSeconds(30), Duration.ofSeconds(5),
-                    GAS_FIRST_LEVEL);
+                    DEMO_RULES);
         }
 
         public Settings withMqttPort(int port) {
             return new Settings(dataDir, port, kafkaPort, telemetryTopic, alarmsTopic, partitions,
-                    kafkaDeliveryTimeout, checkpointInterval, rule);
+                    kafkaDeliveryTimeout, checkpointInterval, rules);
         }
 
         public Settings withKafkaDeliveryTimeout(Duration timeout) {
             return new Settings(dataDir, mqttPort, kafkaPort, telemetryTopic, alarmsTopic, partitions, timeout,
-                    checkpointInterval, rule);
+                    checkpointInterval, rules);
         }
     }
 
@@ -114,11 +115,11 @@ public final class Platform implements AutoCloseable {
                 KafkaEndpoints.telemetrySource(kafka.bootstrapServers(), settings.telemetryTopic(),
                         KafkaEndpoints.DEFAULT_GROUP_ID),
                 KafkaEndpoints.alarmSink(kafka.bootstrapServers(), settings.alarmsTopic()),
-                settings.rule())
+                settings.rules())
                 .buildPipeline(env);
         JobClient client = env.executeAsync(AlarmJob.JOB_NAME);
-        log.info("Alarm job {} submitted to the Flink MiniCluster (rule {} >= {})", client.getJobID(),
-                settings.rule().ruleId(), settings.rule().threshold());
+        log.info("Alarm job {} submitted to the Flink MiniCluster (rules {})", client.getJobID(),
+                settings.rules().name());
         return client;
     }
 

@@ -2,9 +2,11 @@ package io.tocsin.jobs.alarms;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.tocsin.proto.v1.AlarmEvent;
+import io.tocsin.rules.AlarmKind;
 import io.tocsin.rules.AlarmState;
 import io.tocsin.rules.AlarmTransition;
 import io.tocsin.rules.Severity;
+import io.tocsin.rules.TransitionCause;
 
 /**
  * Converts between the rules' {@link AlarmTransition} and the wire {@link AlarmEvent}. Conversion happens at
@@ -32,6 +34,13 @@ public final class AlarmEventCodec {
                 .setRaisedAtMs(t.raisedAtMs())
                 .setEventTimeMs(t.eventTimeMs())
                 .setActivation(t.activation())
+                .setKind(toProto(t.kind()))
+                .setCause(toProto(t.cause()))
+                .setRuleSetVersion(t.ruleSetVersion())
+                .setActor(t.actor())
+                .setComment(t.comment())
+                .setShelvedUntilMs(t.shelvedUntilMs())
+                .setFlapping(t.flapping())
                 .build();
     }
 
@@ -40,13 +49,18 @@ public final class AlarmEventCodec {
     }
 
     /**
+     * An event written before kind and cause existed (both unspecified) reads as a process alarm decided by
+     * its condition: that is what every such event was.
+     *
      * @throws IllegalArgumentException if the event's severity or state is unspecified or unknown to this
      *                                  version
      */
     public static AlarmTransition fromProto(AlarmEvent e) {
         return new AlarmTransition(e.getAlarmId(), e.getSiteId(), e.getDeviceId(), e.getSensorId(), e.getRuleId(),
                 fromProto(e.getSeverity()), fromProto(e.getState()), e.getValue(), e.getThreshold(),
-                e.getRaisedAtMs(), e.getEventTimeMs(), e.getActivation());
+                e.getRaisedAtMs(), e.getEventTimeMs(), e.getActivation(), fromProto(e.getKind()),
+                fromProto(e.getCause()), e.getRuleSetVersion(), e.getActor(), e.getComment(), e.getShelvedUntilMs(),
+                e.getFlapping());
     }
 
     /**
@@ -83,6 +97,8 @@ public final class AlarmEventCodec {
             case ACTIVE_UNACKNOWLEDGED -> io.tocsin.proto.v1.AlarmState.ALARM_STATE_ACTIVE_UNACKNOWLEDGED;
             case ACTIVE_ACKNOWLEDGED -> io.tocsin.proto.v1.AlarmState.ALARM_STATE_ACTIVE_ACKNOWLEDGED;
             case RETURNED_UNACKNOWLEDGED -> io.tocsin.proto.v1.AlarmState.ALARM_STATE_RETURNED_UNACKNOWLEDGED;
+            case SHELVED -> io.tocsin.proto.v1.AlarmState.ALARM_STATE_SHELVED;
+            case SUPPRESSED -> io.tocsin.proto.v1.AlarmState.ALARM_STATE_SUPPRESSED;
         };
     }
 
@@ -92,8 +108,54 @@ public final class AlarmEventCodec {
             case ALARM_STATE_ACTIVE_UNACKNOWLEDGED -> AlarmState.ACTIVE_UNACKNOWLEDGED;
             case ALARM_STATE_ACTIVE_ACKNOWLEDGED -> AlarmState.ACTIVE_ACKNOWLEDGED;
             case ALARM_STATE_RETURNED_UNACKNOWLEDGED -> AlarmState.RETURNED_UNACKNOWLEDGED;
+            case ALARM_STATE_SHELVED -> AlarmState.SHELVED;
+            case ALARM_STATE_SUPPRESSED -> AlarmState.SUPPRESSED;
             case ALARM_STATE_UNSPECIFIED, UNRECOGNIZED ->
                     throw new IllegalArgumentException("alarm event without a known state: " + state);
+        };
+    }
+
+    static io.tocsin.proto.v1.AlarmKind toProto(AlarmKind kind) {
+        return switch (kind) {
+            case PROCESS -> io.tocsin.proto.v1.AlarmKind.ALARM_KIND_PROCESS;
+            case FAULT -> io.tocsin.proto.v1.AlarmKind.ALARM_KIND_FAULT;
+        };
+    }
+
+    static AlarmKind fromProto(io.tocsin.proto.v1.AlarmKind kind) {
+        return switch (kind) {
+            case ALARM_KIND_FAULT -> AlarmKind.FAULT;
+            case ALARM_KIND_PROCESS, ALARM_KIND_UNSPECIFIED -> AlarmKind.PROCESS;
+            case UNRECOGNIZED -> throw new IllegalArgumentException("alarm event of an unknown kind");
+        };
+    }
+
+    static io.tocsin.proto.v1.TransitionCause toProto(TransitionCause cause) {
+        return switch (cause) {
+            case CONDITION -> io.tocsin.proto.v1.TransitionCause.TRANSITION_CAUSE_CONDITION;
+            case ACKNOWLEDGE -> io.tocsin.proto.v1.TransitionCause.TRANSITION_CAUSE_ACKNOWLEDGE;
+            case SHELVE -> io.tocsin.proto.v1.TransitionCause.TRANSITION_CAUSE_SHELVE;
+            case UNSHELVE -> io.tocsin.proto.v1.TransitionCause.TRANSITION_CAUSE_UNSHELVE;
+            case SHELVE_EXPIRED -> io.tocsin.proto.v1.TransitionCause.TRANSITION_CAUSE_SHELVE_EXPIRED;
+            case SUPPRESS -> io.tocsin.proto.v1.TransitionCause.TRANSITION_CAUSE_SUPPRESS;
+            case UNSUPPRESS -> io.tocsin.proto.v1.TransitionCause.TRANSITION_CAUSE_UNSUPPRESS;
+            case FLAPPING_STARTED -> io.tocsin.proto.v1.TransitionCause.TRANSITION_CAUSE_FLAPPING_STARTED;
+            case FLAPPING_SETTLED -> io.tocsin.proto.v1.TransitionCause.TRANSITION_CAUSE_FLAPPING_SETTLED;
+        };
+    }
+
+    static TransitionCause fromProto(io.tocsin.proto.v1.TransitionCause cause) {
+        return switch (cause) {
+            case TRANSITION_CAUSE_CONDITION, TRANSITION_CAUSE_UNSPECIFIED -> TransitionCause.CONDITION;
+            case TRANSITION_CAUSE_ACKNOWLEDGE -> TransitionCause.ACKNOWLEDGE;
+            case TRANSITION_CAUSE_SHELVE -> TransitionCause.SHELVE;
+            case TRANSITION_CAUSE_UNSHELVE -> TransitionCause.UNSHELVE;
+            case TRANSITION_CAUSE_SHELVE_EXPIRED -> TransitionCause.SHELVE_EXPIRED;
+            case TRANSITION_CAUSE_SUPPRESS -> TransitionCause.SUPPRESS;
+            case TRANSITION_CAUSE_UNSUPPRESS -> TransitionCause.UNSUPPRESS;
+            case TRANSITION_CAUSE_FLAPPING_STARTED -> TransitionCause.FLAPPING_STARTED;
+            case TRANSITION_CAUSE_FLAPPING_SETTLED -> TransitionCause.FLAPPING_SETTLED;
+            case UNRECOGNIZED -> throw new IllegalArgumentException("alarm event with an unknown cause");
         };
     }
 }

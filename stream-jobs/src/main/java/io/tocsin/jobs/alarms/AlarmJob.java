@@ -2,7 +2,6 @@ package io.tocsin.jobs.alarms;
 
 import io.tocsin.jobs.telemetry.DecodeTelemetryBatch;
 import io.tocsin.rules.AlarmTransition;
-import io.tocsin.rules.threshold.HighThresholdRule;
 import java.time.Duration;
 import java.util.Objects;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -22,7 +21,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * The alarm job: telemetry bytes in, alarm transitions out.
  *
  * <pre>
- * telemetry source (byte[]) -> DecodeTelemetryBatch -> keyBy(site/sensor) -> EvaluateHighThreshold -> alarm sink
+ * telemetry source (byte[]) -> DecodeTelemetryBatch -> keyBy(site/sensor) -> EvaluateAlarmRules -> alarm sink
  * </pre>
  *
  * Sources and sinks are injected (as in the Flink training exercises): production passes the Kafka ones from
@@ -41,7 +40,8 @@ public final class AlarmJob {
 
     public static final String SOURCE_UID = "telemetry-source";
     public static final String DECODE_UID = "decode-telemetry-batch";
-    public static final String EVALUATE_UID = "evaluate-high-threshold";
+    /** Was "evaluate-high-threshold" in the walking skeleton, whose state is not compatible with the engine's. */
+    public static final String EVALUATE_UID = "evaluate-alarm-rules";
     public static final String SINK_UID = "alarm-sink";
 
     /**
@@ -60,23 +60,24 @@ public final class AlarmJob {
 
     private final Source<byte[], ?, ?> telemetrySource;
     private final Sink<AlarmTransition> alarmSink;
-    private final HighThresholdRule rule;
+    private final RuleFileText rules;
 
     /**
      * @param telemetrySource serialized {@code TelemetryBatch} records; malformed ones are dropped, not fatal
      * @param alarmSink       receives every alarm transition, in order per sensor
-     * @param rule            the threshold rule applied to every sensor
+     * @param rules           the rule file deciding every sensor's alarms (already validated)
      */
-    public AlarmJob(Source<byte[], ?, ?> telemetrySource, Sink<AlarmTransition> alarmSink, HighThresholdRule rule) {
+    public AlarmJob(Source<byte[], ?, ?> telemetrySource, Sink<AlarmTransition> alarmSink, RuleFileText rules) {
         this.telemetrySource = Objects.requireNonNull(telemetrySource, "telemetrySource");
         this.alarmSink = Objects.requireNonNull(alarmSink, "alarmSink");
-        this.rule = Objects.requireNonNull(rule, "rule");
+        this.rules = Objects.requireNonNull(rules, "rules");
     }
 
     /** Adds the alarm pipeline to {@code env}; nothing runs until the caller executes the environment. */
     public DataStreamSink<AlarmTransition> buildPipeline(StreamExecutionEnvironment env) {
         long bufferTimeoutMs = BUFFER_TIMEOUT.toMillis();
-        // Watermarks: none yet, the threshold rule works per reading. Windowed rules will need them.
+        // Watermarks: none. The rules work per reading on the sensor's own clock; time-driven decisions
+        // (silence, delays) run on processing-time timers, see EvaluateAlarmRules.
         // The buffer timeout is also set per operator so the latency bound holds whatever the environment's
         // default is (a launcher may forget recommendedConfiguration()).
         return env.fromSource(telemetrySource, WatermarkStrategy.noWatermarks(), "Telemetry source",
@@ -87,8 +88,8 @@ public final class AlarmJob {
                 .uid(DECODE_UID).name("Decode telemetry batch")
                 .setBufferTimeout(bufferTimeoutMs)
                 .keyBy(new SiteSensorKey())
-                .process(new EvaluateHighThreshold(rule))
-                .uid(EVALUATE_UID).name("Evaluate high threshold " + rule.ruleId())
+                .process(new EvaluateAlarmRules(rules))
+                .uid(EVALUATE_UID).name("Evaluate alarm rules")
                 .setMaxParallelism(MAX_PARALLELISM)
                 .setBufferTimeout(bufferTimeoutMs)
                 .sinkTo(alarmSink)

@@ -1,10 +1,8 @@
 package io.tocsin.jobs.alarms;
 
 import io.tocsin.jobs.kafka.KafkaEndpoints;
-import io.tocsin.rules.Severity;
-import io.tocsin.rules.threshold.HighThresholdRule;
+import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
@@ -17,13 +15,13 @@ import org.slf4j.LoggerFactory;
  * Runs the alarm job between two Kafka topics, e.g. on a Flink cluster in application mode:
  *
  * <pre>
- * --bootstrap-servers kafka:9092 --threshold 25
+ * --bootstrap-servers kafka:9092 --rules /etc/tocsin/rules.yaml
  *   [--telemetry-topic telemetry] [--alarms-topic alarms] [--group-id tocsin-alarm-job]
- *   [--rule-id high-threshold] [--severity RED|ORANGE|YELLOW|BLUE] [--checkpoint-interval-ms 10000]
- *   [--checkpoint-dir file:///... | s3://...]
+ *   [--checkpoint-interval-ms 10000] [--checkpoint-dir file:///... | s3://...]
  * </pre>
  *
- * The threshold has no default on purpose: a made-up alarm limit must never reach production unnoticed.
+ * The rule file has no default on purpose: made-up alarm limits must never reach production unnoticed. It is
+ * validated before the job is submitted (see alarm-rules' {@code rules/default-rules.yaml} for the format).
  */
 public final class AlarmJobMain {
 
@@ -34,21 +32,22 @@ public final class AlarmJobMain {
 
     /** What the command line asks for. */
     public record Settings(String bootstrapServers, String telemetryTopic, String alarmsTopic, String groupId,
-            HighThresholdRule rule, Duration checkpointInterval, String checkpointDir) {
+            RuleFileText rules, Duration checkpointInterval, String checkpointDir) {
 
-        /** @throws IllegalArgumentException (or a RuntimeException of ParameterTool) for a bad command line */
+        /**
+         * @throws IllegalArgumentException (or a RuntimeException of ParameterTool) for a bad command line;
+         *                                  a RuleFileException (naming file, line and key) for a bad rule file
+         */
         public static Settings parse(String... args) {
             ParameterTool params = ParameterTool.fromArgs(args);
-            HighThresholdRule rule = new HighThresholdRule(
-                    params.get("rule-id", "high-threshold"),
-                    params.getDouble("threshold"),
-                    Severity.valueOf(params.get("severity", Severity.RED.name()).toUpperCase(Locale.ROOT)));
+            String bootstrapServers = params.getRequired("bootstrap-servers");
+            RuleFileText rules = RuleFileText.of(Path.of(params.getRequired("rules")));
             return new Settings(
-                    params.getRequired("bootstrap-servers"),
+                    bootstrapServers,
                     params.get("telemetry-topic", KafkaEndpoints.DEFAULT_TELEMETRY_TOPIC),
                     params.get("alarms-topic", KafkaEndpoints.DEFAULT_ALARMS_TOPIC),
                     params.get("group-id", KafkaEndpoints.DEFAULT_GROUP_ID),
-                    rule,
+                    rules,
                     Duration.ofMillis(params.getLong("checkpoint-interval-ms", 10_000)),
                     params.get("checkpoint-dir"));
         }
@@ -79,7 +78,7 @@ public final class AlarmJobMain {
                 KafkaEndpoints.telemetrySource(settings.bootstrapServers(), settings.telemetryTopic(),
                         settings.groupId()),
                 KafkaEndpoints.alarmSink(settings.bootstrapServers(), settings.alarmsTopic()),
-                settings.rule())
+                settings.rules())
                 .buildPipeline(env);
         env.execute(AlarmJob.JOB_NAME);
     }

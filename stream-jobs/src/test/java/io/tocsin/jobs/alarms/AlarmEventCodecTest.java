@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.tocsin.proto.v1.AlarmEvent;
+import io.tocsin.rules.AlarmKind;
 import io.tocsin.rules.AlarmState;
 import io.tocsin.rules.AlarmTransition;
 import io.tocsin.rules.Severity;
+import io.tocsin.rules.TransitionCause;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,7 +21,8 @@ class AlarmEventCodecTest {
     // Every field differs from its protobuf default, so a field the codec forgets cannot go unnoticed.
     private static final AlarmTransition ALARM = new AlarmTransition("park-1/gas-03/gas-high/7", "park-1", "gw-9",
             "gas-03", "gas-high", Severity.YELLOW, AlarmState.RETURNED_UNACKNOWLEDGED, 12.75, 25.5,
-            1_700_000_000_123L, 1_700_000_004_567L, 7);
+            1_700_000_000_123L, 1_700_000_004_567L, 7, AlarmKind.FAULT, TransitionCause.SHELVE, "2026-11-29.1",
+            "duty-officer-li", "known leak", 1_700_000_600_000L, true);
 
     @Test
     void everyFieldGoesIntoTheProtobufEvent() {
@@ -36,6 +39,13 @@ class AlarmEventCodecTest {
                 .setRaisedAtMs(1_700_000_000_123L)
                 .setEventTimeMs(1_700_000_004_567L)
                 .setActivation(7)
+                .setKind(io.tocsin.proto.v1.AlarmKind.ALARM_KIND_FAULT)
+                .setCause(io.tocsin.proto.v1.TransitionCause.TRANSITION_CAUSE_SHELVE)
+                .setRuleSetVersion("2026-11-29.1")
+                .setActor("duty-officer-li")
+                .setComment("known leak")
+                .setShelvedUntilMs(1_700_000_600_000L)
+                .setFlapping(true)
                 .build());
     }
 
@@ -59,6 +69,26 @@ class AlarmEventCodecTest {
         assertThat(event.getSeverity().name()).isEqualTo("SEVERITY_" + severity.name());
         assertThat(event.getState().name()).isEqualTo("ALARM_STATE_" + state.name());
         assertThat(AlarmEventCodec.fromProto(event)).isEqualTo(alarm);
+    }
+
+    @Test
+    void anEventWrittenBeforeKindAndCauseExistedReadsAsAProcessAlarmDecidedByItsCondition() {
+        AlarmEvent old = AlarmEventCodec.toProto(ALARM).toBuilder().clearKind().clearCause().build();
+
+        AlarmTransition read = AlarmEventCodec.fromProto(old);
+
+        assertThat(read.kind()).isEqualTo(AlarmKind.PROCESS);
+        assertThat(read.cause()).isEqualTo(TransitionCause.CONDITION);
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(TransitionCause.class)
+    void everyCauseAndKindRoundTrips(TransitionCause cause) {
+        for (AlarmKind kind : AlarmKind.values()) {
+            AlarmTransition alarm = new AlarmTransition("a", "s", "d", "x", "r", Severity.RED, AlarmState.SHELVED,
+                    1, 2, 3, 4, 5, kind, cause, "v", "", "", 0, false);
+            assertThat(AlarmEventCodec.fromProto(AlarmEventCodec.toProto(alarm))).isEqualTo(alarm);
+        }
     }
 
     @Test

@@ -3,37 +3,48 @@ package io.tocsin.jobs.alarms;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.tocsin.rules.Severity;
-import io.tocsin.rules.threshold.HighThresholdRule;
+import io.tocsin.rules.config.RuleFileException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class AlarmJobMainTest {
 
+    @TempDir
+    Path dir;
+
+    private Path rulesFile() throws Exception {
+        Path file = dir.resolve("rules.yaml");
+        Files.writeString(file, TestRules.GAS.yaml());
+        return file;
+    }
+
     @Test
-    void onlyBootstrapServersAndThresholdAreRequired() {
+    void onlyBootstrapServersAndRulesAreRequired() throws Exception {
+        Path rules = rulesFile();
         AlarmJobMain.Settings settings =
-                AlarmJobMain.Settings.parse("--bootstrap-servers", "kafka:9092", "--threshold", "25");
+                AlarmJobMain.Settings.parse("--bootstrap-servers", "kafka:9092", "--rules", rules.toString());
 
         assertThat(settings).isEqualTo(new AlarmJobMain.Settings("kafka:9092", "telemetry", "alarms",
-                "tocsin-alarm-job", new HighThresholdRule("high-threshold", 25, Severity.RED),
+                "tocsin-alarm-job", new RuleFileText(rules.toString(), TestRules.GAS.yaml()),
                 Duration.ofSeconds(10), null));
         assertThat(settings.flinkConfiguration().getOptional(CheckpointingOptions.CHECKPOINTS_DIRECTORY)).isEmpty();
     }
 
     @Test
-    void everyDefaultCanBeOverridden() {
+    void everyDefaultCanBeOverridden() throws Exception {
         AlarmJobMain.Settings settings = AlarmJobMain.Settings.parse(
-                "--bootstrap-servers", "k1:9092,k2:9092", "--threshold", "10.5",
+                "--bootstrap-servers", "k1:9092,k2:9092", "--rules", rulesFile().toString(),
                 "--telemetry-topic", "t", "--alarms-topic", "a", "--group-id", "g",
-                "--rule-id", "h2s-high", "--severity", "orange",
                 "--checkpoint-interval-ms", "5000", "--checkpoint-dir", "file:///var/tocsin/checkpoints");
 
-        assertThat(settings).isEqualTo(new AlarmJobMain.Settings("k1:9092,k2:9092", "t", "a", "g",
-                new HighThresholdRule("h2s-high", 10.5, Severity.ORANGE), Duration.ofSeconds(5),
-                "file:///var/tocsin/checkpoints"));
+        assertThat(settings.telemetryTopic()).isEqualTo("t");
+        assertThat(settings.alarmsTopic()).isEqualTo("a");
+        assertThat(settings.groupId()).isEqualTo("g");
         assertThat(settings.flinkConfiguration().get(CheckpointingOptions.CHECKPOINTS_DIRECTORY))
                 .isEqualTo("file:///var/tocsin/checkpoints");
         assertThat(settings.flinkConfiguration().get(CheckpointingOptions.CHECKPOINTING_INTERVAL))
@@ -43,13 +54,23 @@ class AlarmJobMainTest {
     }
 
     @Test
-    void aMissingThresholdOrBrokerIsAnErrorNotADefault() {
+    void aMissingRuleFileOrBrokerIsAnErrorNotADefault() throws Exception {
         assertThatThrownBy(() -> AlarmJobMain.Settings.parse("--bootstrap-servers", "kafka:9092"))
-                .hasMessageContaining("threshold");
-        assertThatThrownBy(() -> AlarmJobMain.Settings.parse("--threshold", "25"))
+                .hasMessageContaining("rules");
+        assertThatThrownBy(() -> AlarmJobMain.Settings.parse("--rules", rulesFile().toString()))
                 .hasMessageContaining("bootstrap-servers");
         assertThatThrownBy(() -> AlarmJobMain.Settings.parse(
-                "--bootstrap-servers", "kafka:9092", "--threshold", "25", "--severity", "PURPLE"))
-                .isInstanceOf(IllegalArgumentException.class);
+                "--bootstrap-servers", "kafka:9092", "--rules", dir.resolve("missing.yaml").toString()))
+                .hasMessageContaining("missing.yaml");
+    }
+
+    @Test
+    void aBadRuleFileStopsTheStartNamingFileLineAndKey() throws Exception {
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(bad, "version: \"1\"\nsensorTypes:\n  gas:\n    rules:\n      - id: x\n        kind: nope\n");
+
+        assertThatThrownBy(() -> AlarmJobMain.Settings.parse("--bootstrap-servers", "k:9092", "--rules", bad.toString()))
+                .isInstanceOf(RuleFileException.class)
+                .hasMessageContaining(bad + ":6: sensorTypes.gas.rules[0].kind");
     }
 }

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tocsin.jobs.kafka.KafkaEndpoints;
 import io.tocsin.rules.AlarmTransition;
 import io.tocsin.rules.SensorReading;
-import io.tocsin.rules.Severity;
-import io.tocsin.rules.threshold.HighThresholdRule;
-import io.tocsin.rules.threshold.ThresholdState;
+import io.tocsin.rules.engine.SensorAlarmState;
+import io.tocsin.rules.lifecycle.AlarmSlot;
+import io.tocsin.rules.rate.SampleWindow;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
@@ -33,14 +33,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class AlarmJobPipelineTest {
 
-    private static final HighThresholdRule RULE = new HighThresholdRule("gas-high", 25.0, Severity.RED);
-
     private static StreamGraph productionGraph(Configuration conf) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         new AlarmJob(
                 KafkaEndpoints.telemetrySource("localhost:9092", "telemetry", "tocsin-alarm-job"),
                 KafkaEndpoints.alarmSink("localhost:9092", "alarms"),
-                RULE)
+                TestRules.GAS)
                 .buildPipeline(env);
         // Building the graph creates every edge's serializer: with generic types disabled (as in the
         // recommended configuration) a Kryo fallback anywhere would throw here.
@@ -87,12 +85,42 @@ class AlarmJobPipelineTest {
     }
 
     @ParameterizedTest
-    @ValueSource(classes = {SensorReading.class, AlarmTransition.class, ThresholdState.class})
+    @ValueSource(classes = {SensorReading.class, AlarmTransition.class, SensorAlarmState.class, AlarmSlot.class,
+            SampleWindow.class, SensorClock.class})
     void recordsInStreamsAndStateUseFlinksPojoSerializerNotKryo(Class<?> type) {
         TypeInformation<?> info = TypeInformation.of(type);
         TypeSerializer<?> serializer = info.createSerializer(new ExecutionConfig().getSerializerConfig());
 
         assertThat(info).isInstanceOf(PojoTypeInfo.class);
         assertThat(serializer).isInstanceOf(PojoSerializer.class);
+    }
+
+    @Test
+    void aSensorsEngineStateSurvivesFlinksSerializerWithKryoForbidden() throws Exception {
+        org.apache.flink.api.common.serialization.SerializerConfigImpl config =
+                new org.apache.flink.api.common.serialization.SerializerConfigImpl();
+        config.setGenericTypes(false);
+        TypeSerializer<SensorAlarmState> serializer =
+                TypeInformation.of(SensorAlarmState.class).createSerializer(config);
+        // A state with every part filled: a sample window, a slot with flapping history, a shelved slot.
+        io.tocsin.rules.engine.SensorAlarmEngine engine = io.tocsin.rules.config.RuleFileLoader.loadDefault()
+                .engineFor("example-plant", "gas-tank-07");
+        SensorAlarmState state = null;
+        for (int i = 0; i < 40; i++) {
+            state = engine.onReading(state, new SensorReading("example-plant", "gw-1", "gas-tank-07",
+                    1_000L * i, i % 2 == 0 ? 40 : 1, io.tocsin.rules.ReadingQuality.GOOD)).state();
+        }
+        state = engine.onCommand(state, io.tocsin.rules.lifecycle.AlarmCommand.shelve("example-plant", "gas-tank-07",
+                "gas-fault", "li", 50_000, 90_000, "test")).state();
+
+        org.apache.flink.core.memory.DataOutputSerializer out = new org.apache.flink.core.memory.DataOutputSerializer(256);
+        serializer.serialize(state, out);
+        SensorAlarmState copy = serializer.deserialize(
+                new org.apache.flink.core.memory.DataInputDeserializer(out.getCopyOfBuffer()));
+
+        assertThat(copy).isEqualTo(state);
+        assertThat(copy.window().slopePerMinute()).isEqualTo(state.window().slopePerMinute());
+        assertThat(copy.slot("gas-fault").shelvedUntilMs()).isEqualTo(90_000);
+        assertThat(copy.slot("gas-rise").changeTimes()).isEqualTo(state.slot("gas-rise").changeTimes());
     }
 }

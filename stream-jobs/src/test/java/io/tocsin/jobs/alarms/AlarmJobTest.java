@@ -7,8 +7,6 @@ import io.tocsin.proto.v1.Reading;
 import io.tocsin.proto.v1.TelemetryBatch;
 import io.tocsin.rules.AlarmState;
 import io.tocsin.rules.AlarmTransition;
-import io.tocsin.rules.Severity;
-import io.tocsin.rules.threshold.HighThresholdRule;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
@@ -35,8 +33,6 @@ class AlarmJobTest {
                     .setNumberSlotsPerTaskManager(1)
                     .build());
 
-    private static final HighThresholdRule RULE = new HighThresholdRule("gas-high", 25.0, Severity.RED);
-
     @BeforeEach
     void clearSink() {
         CollectingSink.clear();
@@ -54,8 +50,7 @@ class AlarmJobTest {
 
     private static AlarmTransition alarm(String site, String sensor, long activation, AlarmState state,
             double value, long raisedAt, long eventTime) {
-        return new AlarmTransition(site + "/" + sensor + "/gas-high/" + activation, site, "gw-1", sensor,
-                "gas-high", Severity.RED, state, value, 25.0, raisedAt, eventTime, activation);
+        return TestRules.gasHigh(site, sensor, activation, state, value, raisedAt, eventTime);
     }
 
     @Test
@@ -86,7 +81,7 @@ class AlarmJobTest {
                 .as("Kryo fallback is forbidden, so a non-POJO type fails this test")
                 .isTrue();
 
-        new AlarmJob(boundedSource(telemetry), new CollectingSink(), RULE).buildPipeline(env);
+        new AlarmJob(boundedSource(telemetry), new CollectingSink(), TestRules.THRESHOLD_ONLY).buildPipeline(env);
         env.execute(AlarmJob.JOB_NAME);
 
         assertThat(CollectingSink.collected()).containsExactly(

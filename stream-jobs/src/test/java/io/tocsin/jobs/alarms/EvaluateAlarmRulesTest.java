@@ -1,14 +1,14 @@
 package io.tocsin.jobs.alarms;
 
+import static io.tocsin.jobs.alarms.TestRules.gasHigh;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import io.tocsin.rules.AlarmKind;
 import io.tocsin.rules.AlarmState;
 import io.tocsin.rules.AlarmTransition;
 import io.tocsin.rules.ReadingQuality;
 import io.tocsin.rules.SensorReading;
-import io.tocsin.rules.Severity;
-import io.tocsin.rules.threshold.HighThresholdRule;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
@@ -18,9 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class EvaluateHighThresholdTest {
-
-    private static final HighThresholdRule RULE = new HighThresholdRule("gas-high", 25.0, Severity.ORANGE);
+class EvaluateAlarmRulesTest {
 
     private KeyedOneInputStreamOperatorTestHarness<String, SensorReading, AlarmTransition> harness;
 
@@ -38,7 +36,7 @@ class EvaluateHighThresholdTest {
     private static KeyedOneInputStreamOperatorTestHarness<String, SensorReading, AlarmTransition> newHarness()
             throws Exception {
         return new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new EvaluateHighThreshold(RULE)), new SiteSensorKey(), Types.STRING);
+                new KeyedProcessOperator<>(new EvaluateAlarmRules(TestRules.GAS)), new SiteSensorKey(), Types.STRING);
     }
 
     private static SensorReading reading(String site, String sensor, long t, double value) {
@@ -62,20 +60,18 @@ class EvaluateHighThresholdTest {
                 reading("park-1", "gas-03", 5_000, 25));  // exactly the threshold: activation 2
 
         assertThat(harness.extractOutputValues()).containsExactly(
-                new AlarmTransition("park-1/gas-03/gas-high/1", "park-1", "gw-1", "gas-03", "gas-high",
-                        Severity.ORANGE, AlarmState.ACTIVE_UNACKNOWLEDGED, 30, 25, 2_000, 2_000, 1),
-                new AlarmTransition("park-1/gas-03/gas-high/1", "park-1", "gw-1", "gas-03", "gas-high",
-                        Severity.ORANGE, AlarmState.RETURNED_UNACKNOWLEDGED, 5, 25, 2_000, 4_000, 1),
-                new AlarmTransition("park-1/gas-03/gas-high/2", "park-1", "gw-1", "gas-03", "gas-high",
-                        Severity.ORANGE, AlarmState.ACTIVE_UNACKNOWLEDGED, 25, 25, 5_000, 5_000, 2));
+                gasHigh("park-1", "gas-03", 1, AlarmState.ACTIVE_UNACKNOWLEDGED, 30, 2_000, 2_000),
+                gasHigh("park-1", "gas-03", 1, AlarmState.RETURNED_UNACKNOWLEDGED, 5, 2_000, 4_000),
+                gasHigh("park-1", "gas-03", 2, AlarmState.ACTIVE_UNACKNOWLEDGED, 25, 5_000, 5_000));
     }
 
     @Test
-    void eachSensorOfEachSiteHasItsOwnState() throws Exception {
+    void eachSensorOfEachSiteHasItsOwnStateAndSensorsWithoutRulesNone() throws Exception {
         feed(harness,
                 reading("park-1", "gas-03", 1_000, 30),   // raise park-1/gas-03
                 reading("park-1", "gas-04", 1_000, 10),   // quiet
                 reading("park-2", "gas-03", 1_500, 50),   // same sensor id, other site: its own activation 1
+                reading("park-1", "pump-1", 1_500, 99),   // no sensor type matches: no rules
                 reading("park-1", "gas-03", 2_000, 1),    // returns park-1/gas-03 only
                 reading("park-2", "gas-03", 2_500, 60));  // park-2/gas-03 still active: nothing
 
@@ -85,20 +81,58 @@ class EvaluateHighThresholdTest {
                         tuple("park-1/gas-03/gas-high/1", AlarmState.ACTIVE_UNACKNOWLEDGED),
                         tuple("park-2/gas-03/gas-high/1", AlarmState.ACTIVE_UNACKNOWLEDGED),
                         tuple("park-1/gas-03/gas-high/1", AlarmState.RETURNED_UNACKNOWLEDGED));
-        // gas-04 never crossed: no state kept for it (most sensors are quiet most of the time).
-        assertThat(harness.numKeyedStateEntries()).isEqualTo(2);
+        // Three sensors with rules, two states each (engine state and clock); none for pump-1.
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(6);
+        assertThat(harness.numProcessingTimeTimers()).as("one silence timer per sensor").isEqualTo(3);
     }
 
     @Test
-    void readingsThatAreNotGoodChangeNothing() throws Exception {
+    void readingsThatCannotBeTrustedNeverDecideTheGasAlarm() throws Exception {
         feed(harness, reading("park-1", "gas-03", 1_000, 30));
         harness.processElement(
                 new SensorReading("park-1", "gw-1", "gas-03", 2_000, 0, ReadingQuality.BAD), 2_000);
         harness.processElement(
                 new SensorReading("park-1", "gw-1", "gas-04", 2_000, 99, ReadingQuality.UNCERTAIN), 2_000);
+        feed(harness, reading("park-1", "gas-04", 3_000, 180));   // out of span
 
         assertThat(harness.extractOutputValues()).singleElement()
                 .extracting(AlarmTransition::state).isEqualTo(AlarmState.ACTIVE_UNACKNOWLEDGED);
+    }
+
+    @Test
+    void aSilentSensorRaisesAFaultOnItsOwnClockAndTheNextReadingClearsIt() throws Exception {
+        // The gateway's clock says 1 000 000 when the task's processing time is 0: the offset must not matter.
+        harness.setProcessingTime(0);
+        feed(harness, reading("park-1", "gas-03", 1_000_000, 3));
+
+        harness.setProcessingTime(59_999);
+        assertThat(harness.extractOutputValues()).isEmpty();
+        harness.setProcessingTime(60_000);
+        assertThat(harness.extractOutputValues()).singleElement().satisfies(t -> {
+            assertThat(t.alarmId()).isEqualTo("park-1/gas-03/gas-silent/1");
+            assertThat(t.kind()).isEqualTo(AlarmKind.FAULT);
+            assertThat(t.state()).isEqualTo(AlarmState.ACTIVE_UNACKNOWLEDGED);
+            assertThat(t.eventTimeMs()).as("on the sensor's clock").isEqualTo(1_060_000);
+        });
+        assertThat(harness.numProcessingTimeTimers()).isZero();
+
+        harness.setProcessingTime(90_000);
+        feed(harness, reading("park-1", "gas-03", 1_090_000, 3));
+        assertThat(harness.extractOutputValues()).last()
+                .extracting(AlarmTransition::state).isEqualTo(AlarmState.RETURNED_UNACKNOWLEDGED);
+        assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
+    }
+
+    @Test
+    void aSensorThatKeepsReportingKeepsOneTimerAndNeverGoesStale() throws Exception {
+        for (long p = 0; p <= 300_000; p += 20_000) {
+            harness.setProcessingTime(p);
+            feed(harness, reading("park-1", "gas-03", 5_000_000 + p, 3));
+            assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
+        }
+        harness.setProcessingTime(350_000);
+
+        assertThat(harness.extractOutputValues()).isEmpty();
     }
 
     @Test

@@ -1,0 +1,28 @@
+package io.tocsin.jobs.alarms;
+
+/**
+ * Ties a sensor's clock to the task's processing time, so that the engine's {@code now} for a timer is on the
+ * sensor's clock even when the gateway's clock is off: now = readingTimeMs + (processing time - arrivalMs).
+ *
+ * @param readingTimeMs event time of the sensor's newest reading
+ * @param arrivalMs     processing time at which that reading arrived
+ * @param timerAtMs     the processing-time timer currently registered for the sensor; Long.MIN_VALUE for none
+ */
+public record SensorClock(long readingTimeMs, long arrivalMs, long timerAtMs) {
+
+    public static final long NO_TIMER = Long.MIN_VALUE;
+
+    /** The sensor's time at processing time {@code processingMs}. */
+    public long sensorTimeAt(long processingMs) {
+        return readingTimeMs + (processingMs - arrivalMs);
+    }
+
+    /** The processing time at which the sensor's clock shows {@code sensorMs}. */
+    public long processingTimeOf(long sensorMs) {
+        return arrivalMs + (sensorMs - readingTimeMs);
+    }
+
+    public SensorClock withTimer(long at) {
+        return new SensorClock(readingTimeMs, arrivalMs, at);
+    }
+}
