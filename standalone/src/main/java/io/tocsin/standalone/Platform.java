@@ -9,23 +9,27 @@ import io.tocsin.ingest.telemetry.KafkaTelemetryWriter;
 import io.tocsin.jobs.alarms.AlarmJob;
 import io.tocsin.jobs.alarms.RuleFileText;
 import io.tocsin.jobs.kafka.KafkaEndpoints;
+import io.tocsin.jobs.timeseries.InfluxDbSettings;
+import io.tocsin.jobs.timeseries.InfluxDbSink;
+import io.tocsin.jobs.timeseries.ReadingLines;
+import io.tocsin.jobs.timeseries.TimeSeriesJob;
+import io.tocsin.standalone.flink.EmbeddedFlinkCluster;
 import io.tocsin.standalone.kafka.EmbeddedKafkaBroker;
+import io.tocsin.standalone.timeseries.EmbeddedTimeSeriesStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The whole Tocsin platform in one JVM, on real engines: a single-node KRaft Kafka broker, the alarm job on
- * a Flink MiniCluster, and the ingest MQTT server with its alarm fan-out. The demo and the end-to-end tests
+ * The whole Tocsin platform in one JVM, on real engines: a single-node KRaft Kafka broker, the time-series
+ * store (QuestDB, speaking the InfluxDB v2 write API), the alarm job and the time-series job on a Flink
+ * MiniCluster, and the ingest MQTT server with its alarm fan-out. The demo and the end-to-end tests
  * start exactly this, so what the tests prove is what the demo runs.
  */
 public final class Platform implements AutoCloseable {
@@ -67,7 +71,7 @@ public final class Platform implements AutoCloseable {
     private final MeterRegistry meters = new SimpleMeterRegistry();
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private EmbeddedKafkaBroker kafka;
-    private JobClient alarmJob;
+    private EmbeddedTimeSeriesStore timeSeries;
     private IngestServer ingest;
 
     private Platform(Settings settings) {
@@ -92,8 +96,23 @@ public final class Platform implements AutoCloseable {
         kafka.createTopics(Map.of(settings.telemetryTopic(), settings.partitions(),
                 settings.alarmsTopic(), settings.partitions()));
 
-        alarmJob = startAlarmJob();
-        running.push(() -> alarmJob.cancel().get(30, TimeUnit.SECONDS));
+        timeSeries = EmbeddedTimeSeriesStore.start(settings.dataDir().resolve("timeseries"), 0);
+        running.push(timeSeries);
+
+        EmbeddedFlinkCluster flink = EmbeddedFlinkCluster.start(2);
+        running.push(flink);
+        flink.submit(AlarmJob.JOB_NAME, jobConfiguration("alarms"), env -> new AlarmJob(
+                KafkaEndpoints.telemetrySource(kafka.bootstrapServers(), settings.telemetryTopic(),
+                        KafkaEndpoints.DEFAULT_GROUP_ID),
+                KafkaEndpoints.alarmSink(kafka.bootstrapServers(), settings.alarmsTopic()),
+                settings.rules())
+                .buildPipeline(env));
+        log.info("Alarm job runs rules {}", settings.rules().name());
+        flink.submit(TimeSeriesJob.JOB_NAME, jobConfiguration("time-series"), env -> new TimeSeriesJob(
+                KafkaEndpoints.telemetrySource(kafka.bootstrapServers(), settings.telemetryTopic(),
+                        TimeSeriesJob.DEFAULT_GROUP_ID),
+                new InfluxDbSink<>(InfluxDbSettings.of(timeSeries.url(), "", "tocsin", "tocsin"), new ReadingLines()))
+                .buildPipeline(env));
 
         KafkaTelemetryWriter telemetryWriter = new KafkaTelemetryWriter(kafka.bootstrapServers(),
                 settings.telemetryTopic(), settings.kafkaDeliveryTimeout(), Map.of());
@@ -106,21 +125,12 @@ public final class Platform implements AutoCloseable {
                 ingest.subscriptions(), meters).start());
     }
 
-    private JobClient startAlarmJob() throws Exception {
+    /** Checkpoints of each job in a folder of its own under the data directory. */
+    private Configuration jobConfiguration(String checkpointFolder) {
         Configuration conf = AlarmJob.recommendedConfiguration(settings.checkpointInterval());
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY,
-                settings.dataDir().resolve("flink-checkpoints").toUri().toString());
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, conf);
-        new AlarmJob(
-                KafkaEndpoints.telemetrySource(kafka.bootstrapServers(), settings.telemetryTopic(),
-                        KafkaEndpoints.DEFAULT_GROUP_ID),
-                KafkaEndpoints.alarmSink(kafka.bootstrapServers(), settings.alarmsTopic()),
-                settings.rules())
-                .buildPipeline(env);
-        JobClient client = env.executeAsync(AlarmJob.JOB_NAME);
-        log.info("Alarm job {} submitted to the Flink MiniCluster (rules {})", client.getJobID(),
-                settings.rules().name());
-        return client;
+                settings.dataDir().resolve("flink-checkpoints").resolve(checkpointFolder).toUri().toString());
+        return conf;
     }
 
     /** {@code tcp://127.0.0.1:port} of the MQTT server. */
@@ -132,8 +142,8 @@ public final class Platform implements AutoCloseable {
         return kafka;
     }
 
-    public JobClient alarmJob() {
-        return alarmJob;
+    public EmbeddedTimeSeriesStore timeSeries() {
+        return timeSeries;
     }
 
     public MeterRegistry meters() {

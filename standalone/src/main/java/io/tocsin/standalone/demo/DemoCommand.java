@@ -63,6 +63,8 @@ public final class DemoCommand implements Callable<Integer> {
              DemoFleet fleet = DemoFleet.start(platform.mqttUri(), clock, pollInterval)) {
             log.info("Platform up in {} ms. Simulated sites are reporting; chem-park-1/gas-01 starts leaking in {} s.",
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), DemoFleet.PARK_LEAK.after().toSeconds());
+            log.info("Readings are stored as time series: curl '{}/exec?query=select%20*%20from%20reading%20"
+                    + "order%20by%20timestamp%20desc%20limit%205'", platform.timeSeries().url());
             log.info("Any MQTT client may subscribe too (payloads are protobuf), e.g. mosquitto_sub -p {} -t "
                     + "'tocsin/v1/alarms/#' -v. Ctrl-C stops.", mqttPort);
             ScheduledExecutorService progress = Executors.newSingleThreadScheduledExecutor();

@@ -41,6 +41,10 @@ class DemoScenarioTest {
                 assertThat(agent.droppedBatches()).isZero();
             });
             assertThat(station.alarms()).extracting(AlarmEvent::getSiteId).containsOnly("chem-park-1");
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(platform.timeSeries()
+                    .query("SELECT count() FROM reading WHERE site = 'enterprise-017' AND sensor = 'gas-02'"))
+                    .as("the quiet sites' readings reach the time-series store too")
+                    .doesNotContain("\"dataset\":[[0]]").contains("\"dataset\":[["));
         }
     }
 }

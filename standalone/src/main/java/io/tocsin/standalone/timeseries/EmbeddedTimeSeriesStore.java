@@ -1,0 +1,126 @@
+package io.tocsin.standalone.timeseries;
+
+import io.questdb.ServerMain;
+import io.tocsin.jobs.timeseries.ReadingLines;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import io.tocsin.standalone.LoopbackPorts;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The time-series store of the embedded default: QuestDB running inside this JVM, which accepts the InfluxDB v2
+ * write API ({@code /api/v2/write}). The time-series job writes to it with influxdb-client-java, exactly as it
+ * writes to an InfluxDB 2.x/3.x server in a city deployment.
+ *
+ * <p>The readings table is created up front with deduplication on (timestamp, site, sensor): a reading replayed
+ * after a restart overwrites itself, as it does in InfluxDB, instead of being stored twice.
+ */
+public final class EmbeddedTimeSeriesStore implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedTimeSeriesStore.class);
+
+    private static final String CREATE_READINGS = "CREATE TABLE IF NOT EXISTS " + ReadingLines.MEASUREMENT
+            + " (site SYMBOL, device SYMBOL, sensor SYMBOL, quality VARCHAR, value DOUBLE, timestamp TIMESTAMP)"
+            + " TIMESTAMP(timestamp) PARTITION BY DAY WAL DEDUP UPSERT KEYS(timestamp, site, sensor)";
+
+    private final ServerMain server;
+    private final int httpPort;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private EmbeddedTimeSeriesStore(ServerMain server, int httpPort) {
+        this.server = server;
+        this.httpPort = httpPort;
+    }
+
+    /**
+     * Starts the store with its data under {@code dataDir}, serving HTTP on loopback {@code httpPort} (0 for a free
+     * port). Only the HTTP endpoint is opened: no PostgreSQL wire, no ILP over TCP/UDP, no telemetry.
+     */
+    public static EmbeddedTimeSeriesStore start(Path dataDir, int httpPort) {
+        int port = httpPort == 0 ? LoopbackPorts.free() : httpPort;
+        long started = System.nanoTime();
+        writeLogConfiguration(dataDir);
+        ServerMain server = ServerMain.create(dataDir.toAbsolutePath().toString(), Map.of(
+                "QDB_HTTP_BIND_TO", "127.0.0.1:" + port,
+                "QDB_HTTP_MIN_ENABLED", "false",
+                "QDB_PG_ENABLED", "false",
+                "QDB_LINE_TCP_ENABLED", "false",
+                "QDB_LINE_UDP_ENABLED", "false",
+                "QDB_TELEMETRY_ENABLED", "false"));
+        server.start();
+        server.awaitStartup();
+        EmbeddedTimeSeriesStore store = new EmbeddedTimeSeriesStore(server, port);
+        try {
+            store.query(CREATE_READINGS);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        log.info("Time-series store (QuestDB, InfluxDB v2 write API) ready on {} in {} ms, data in {}", store.url(),
+                Duration.ofNanos(System.nanoTime() - started).toMillis(), dataDir);
+        return store;
+    }
+
+    /**
+     * QuestDB logs through its own logger, to stdout at INFO by default; in one process with everything else
+     * only its errors are worth a line.
+     */
+    private static void writeLogConfiguration(Path dataDir) {
+        try {
+            Path conf = Files.createDirectories(dataDir.resolve("conf"));
+            Files.writeString(conf.resolve("log.conf"), String.join("\n",
+                    "writers=stdout",
+                    "w.stdout.class=io.questdb.log.LogConsoleWriter",
+                    "w.stdout.level=ERROR",
+                    ""));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write QuestDB log configuration under " + dataDir, e);
+        }
+    }
+
+    /** Base URL for influxdb-client-java and for queries. */
+    public String url() {
+        return "http://127.0.0.1:" + httpPort;
+    }
+
+    /**
+     * Runs one SQL statement over HTTP ({@code /exec}) and returns QuestDB's JSON answer. For the demo, tests and
+     * operators' curiosity; the write path never uses it.
+     */
+    public String query(String sql) {
+        HttpRequest request = HttpRequest.newBuilder(
+                        URI.create(url() + "/exec?query=" + URLEncoder.encode(sql, StandardCharsets.UTF_8)))
+                .timeout(Duration.ofSeconds(30)).GET().build();
+        try {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("query failed with HTTP " + response.statusCode() + ": "
+                        + response.body() + " (query: " + sql + ")");
+            }
+            return response.body();
+        } catch (IOException e) {
+            throw new UncheckedIOException("query failed: " + sql, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted during query: " + sql, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        log.info("Time-series store on {} stopped", url());
+    }
+
+}
