@@ -4,11 +4,13 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tocsin.edge.alarm.LocalAlarms;
 import io.tocsin.edge.buffer.DiskBuffer;
 import io.tocsin.edge.buffer.Lane;
 import io.tocsin.edge.buffer.StoredBatch;
 import io.tocsin.edge.driver.Driver;
 import io.tocsin.edge.driver.Events;
+import io.tocsin.edge.driver.modbus.ModbusDriver;
 import io.tocsin.edge.uplink.Uplink;
 import io.tocsin.edge.uplink.UplinkException;
 import io.tocsin.proto.v1.Reading;
@@ -79,11 +81,11 @@ public final class EdgeAgent implements AutoCloseable {
 
     private final String siteId;
     private final String deviceId;
-    private final List<Driver> drivers;
+    private volatile List<Driver> drivers;
     private final Uplink uplink;
     private final DiskBuffer buffer;
     private final boolean ownsBuffer;
-    private final Settings settings;
+    private volatile Settings settings;
     private final Clock clock;
 
     private final Object wakeSender = new Object();
@@ -97,6 +99,8 @@ public final class EdgeAgent implements AutoCloseable {
     private final ScheduledExecutorService poller;
     private final Thread sender;
     private volatile Consumer<List<Reading>> localObserver = readings -> { };
+    private volatile LocalAlarms localAlarms;
+    private final MeterRegistry meters;
     private volatile boolean running;
 
     /**
@@ -125,6 +129,7 @@ public final class EdgeAgent implements AutoCloseable {
         this.ownsBuffer = ownsBuffer;
         this.settings = settings;
         this.clock = clock;
+        this.meters = meters;
         this.readingsPolled = meters.counter("tocsin.edge.readings.polled", "device", deviceId);
         this.readingsSent = meters.counter("tocsin.edge.readings.sent", "device", deviceId);
         this.batchesSent = meters.counter("tocsin.edge.batches.sent", "device", deviceId);
@@ -135,17 +140,96 @@ public final class EdgeAgent implements AutoCloseable {
                 .register(meters);
         Gauge.builder("tocsin.edge.buffer.dropped.readings", buffer, DiskBuffer::droppedReadings)
                 .tag("device", deviceId).register(meters);
+        registerDeviceGauges(this.drivers);
         this.poller = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "edge-poll-" + deviceId));
         this.sender = new Thread(this::sendLoop, "edge-send-" + deviceId);
         this.sender.setDaemon(true);
     }
 
     /**
-     * Sees every polled reading before it is buffered, on the polling thread (local alarm rules hook in
-     * here: they must not wait for the uplink).
+     * Sees every polled reading before it is buffered, on the polling thread (taps, tests). Local alarms use
+     * {@link #useLocalAlarms}, whose events go to the urgent lane.
      */
     public void onReadings(Consumer<List<Reading>> observer) {
         this.localObserver = observer;
+    }
+
+    /**
+     * Evaluates the alarm rules locally on every tick (see {@link LocalAlarms}); their events go to the urgent
+     * lane ahead of everything else polled in the same tick. Null turns local alarms off.
+     */
+    public void useLocalAlarms(LocalAlarms alarms) {
+        this.localAlarms = alarms;
+    }
+
+    public Optional<LocalAlarms> localAlarms() {
+        return Optional.ofNullable(localAlarms);
+    }
+
+    /**
+     * Applies a new configuration without a restart, between two ticks: what the old drivers gathered is
+     * committed, the old drivers are closed, the new ones started; local alarms and batching switch at the same
+     * moment. The buffer, the uplink and the tick stay (they need a restart). Blocks until applied.
+     */
+    public void reconfigure(List<Driver> newDrivers, LocalAlarms newAlarms, Settings newSettings)
+            throws InterruptedException {
+        if (!newSettings.pollInterval().equals(settings.pollInterval())) {
+            throw new IllegalArgumentException("the poll interval cannot change without a restart");
+        }
+        try {
+            poller.submit(() -> {
+                pollOnce(); // commits what the old drivers gathered, under the old rules
+                List<Driver> old = drivers;
+                for (Driver driver : newDrivers) {
+                    driver.start();
+                }
+                drivers = List.copyOf(newDrivers);
+                localAlarms = newAlarms;
+                settings = newSettings;
+                registerDeviceGauges(drivers);
+                for (Driver driver : old) {
+                    try {
+                        driver.close();
+                    } catch (RuntimeException e) {
+                        log.warn("Driver {} did not close cleanly: {}", driver.name(), e.toString());
+                    }
+                }
+                log.info("Edge agent {}/{} reconfigured: {} driver(s), local alarms {}", siteId, deviceId,
+                        drivers.size(), newAlarms == null ? "off" : "rules " + newAlarms.rulesVersion());
+            }).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("reconfiguration failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** Field-device status per Modbus device: 1 online, 0 offline, -1 not yet known (NaN once removed). */
+    private void registerDeviceGauges(List<Driver> current) {
+        for (Driver driver : current) {
+            if (driver instanceof ModbusDriver modbus) {
+                for (String device : modbus.statuses().keySet()) {
+                    Gauge.builder("tocsin.edge.field.device.status", this, a -> a.fieldDeviceStatus(device))
+                            .tag("device", deviceId).tag("field_device", device).register(meters);
+                }
+            }
+        }
+    }
+
+    private double fieldDeviceStatus(String device) {
+        for (Driver driver : drivers) {
+            if (driver instanceof ModbusDriver modbus && modbus.hasDevice(device)) {
+                return switch (modbus.status(device)) {
+                    case ONLINE -> 1;
+                    case OFFLINE -> 0;
+                    case UNKNOWN -> -1;
+                };
+            }
+        }
+        return Double.NaN;
+    }
+
+    /** The drivers polled now. */
+    public List<Driver> drivers() {
+        return drivers;
     }
 
     public void start() {
@@ -184,13 +268,22 @@ public final class EdgeAgent implements AutoCloseable {
             }
         }
         readingsPolled.increment(urgent.size() + telemetry.size());
-        if (!urgent.isEmpty() || !telemetry.isEmpty()) {
-            List<Reading> all = new ArrayList<>(urgent);
-            all.addAll(telemetry);
+        List<Reading> all = new ArrayList<>(urgent);
+        all.addAll(telemetry);
+        LocalAlarms alarms = localAlarms;
+        if (alarms != null) {
+            try {
+                // Before anything touches the disk: the siren must not wait for the buffer.
+                urgent.addAll(0, alarms.evaluate(all, now));
+            } catch (RuntimeException e) {
+                log.error("Local alarm evaluation failed: {}", e.toString(), e);
+            }
+        }
+        if (!all.isEmpty()) {
             try {
                 localObserver.accept(all);
             } catch (RuntimeException e) {
-                log.error("Local alarm evaluation failed: {}", e.toString(), e);
+                log.error("Reading observer failed: {}", e.toString(), e);
             }
         }
         boolean sealed = false;

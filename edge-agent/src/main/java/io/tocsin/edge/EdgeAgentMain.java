@@ -1,20 +1,11 @@
 package io.tocsin.edge;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.tocsin.edge.buffer.DiskBuffer;
 import io.tocsin.edge.config.AgentConfig;
 import io.tocsin.edge.config.AgentConfigReader;
 import io.tocsin.edge.config.ConfigException;
-import io.tocsin.edge.driver.Driver;
-import io.tocsin.edge.uplink.CoapUplink;
-import io.tocsin.edge.uplink.ConnectOnDemandUplink;
-import io.tocsin.edge.uplink.MqttUplink;
-import io.tocsin.edge.uplink.Uplink;
+import io.tocsin.edge.config.RemoteConfigReceiver;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -38,6 +29,10 @@ public final class EdgeAgentMain implements Callable<Integer> {
     Path checkConfig;
 
     public static void main(String[] args) {
+        // Before the first logger exists: the agent's own log4j configuration, unless the operator gave one.
+        if (System.getProperty("log4j2.configurationFile") == null) {
+            System.setProperty("log4j2.configurationFile", "classpath:tocsin-edge-log4j2.xml");
+        }
         System.exit(new CommandLine(new EdgeAgentMain()).execute(args));
     }
 
@@ -58,7 +53,7 @@ public final class EdgeAgentMain implements Callable<Integer> {
             e.problems().forEach(p -> System.err.println("  " + p));
             return 2;
         }
-        run(agentConfig);
+        run(agentConfig, config);
         return 0;
     }
 
@@ -66,10 +61,19 @@ public final class EdgeAgentMain implements Callable<Integer> {
     static int check(Path file, PrintStream out, PrintStream err) {
         try {
             AgentConfig c = AgentConfigReader.read(file);
-            out.println("Configuration " + file + " is valid.");
+            out.println("Configuration " + file + " (version " + c.version() + ") is valid.");
             out.println("site " + c.siteId() + ", device " + c.deviceId() + ", tick " + c.pollInterval().toMillis()
                     + " ms, buffer " + c.bufferFile() + " (max " + (c.bufferMaxBytes() >> 20) + " MB), uplink "
-                    + c.uplink().uri());
+                    + c.uplink().uri() + (c.uplink().isCoap() ? "" : " (" + c.uplink().protocol().name()
+                    .toLowerCase(java.util.Locale.ROOT) + (c.uplink().remoteConfig() ? ", remote configuration on "
+                    + RemoteConfigReceiver.configTopic(c.siteId(), c.deviceId()) : "") + ")"));
+            c.metrics().ifPresent(m -> out.println("metrics on http://" + m.getHostString() + ":" + m.getPort()
+                    + "/metrics"));
+            c.localAlarms().ifPresent(a -> {
+                out.println("local alarms: rules " + a.source() + " (version " + a.rules().version() + ")");
+                a.outputs().forEach(o -> out.println("  output " + o.name() + ": " + o.device() + " coil "
+                        + o.coilAddress() + " while active: severities " + o.severities() + ", rules " + o.ruleIds()));
+            });
             int points = 0;
             for (AgentConfig.DriverSpec driver : c.drivers()) {
                 for (String line : driver.describePoints()) {
@@ -86,28 +90,13 @@ public final class EdgeAgentMain implements Callable<Integer> {
         }
     }
 
-    private static void run(AgentConfig c) throws InterruptedException {
-        Clock clock = Clock.systemUTC();
-        List<Driver> drivers = new ArrayList<>();
-        for (AgentConfig.DriverSpec spec : c.drivers()) {
-            drivers.add(spec.create(clock));
-        }
-        AgentConfig.Uplink u = c.uplink();
-        String clientId = c.siteId() + "." + c.deviceId();
-        Uplink uplink = new ConnectOnDemandUplink(() -> u.isCoap()
-                ? CoapUplink.connect(u.uri(), u.coapKey(), u.ackTimeout())
-                : MqttUplink.connect(u.uri(), clientId, u.ackTimeout(), u.mqtt()));
-        DiskBuffer buffer = DiskBuffer.open(c.bufferFile(), DiskBuffer.Limits.ofBytes(c.bufferMaxBytes()));
-        EdgeAgent agent = new EdgeAgent(c.siteId(), c.deviceId(), drivers, uplink, buffer,
-                EdgeAgent.Settings.of(c.pollInterval()).withBatching(c.batchMaxReadings(), c.batchMaxDelay()),
-                clock, new SimpleMeterRegistry());
+    private static void run(AgentConfig c, Path file) throws Exception {
+        ConfiguredAgent agent = ConfiguredAgent.start(c, file);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             agent.close();
-            buffer.close();
             stopped.countDown();
         }, "edge-shutdown"));
-        agent.start();
         stopped.await();
     }
 }

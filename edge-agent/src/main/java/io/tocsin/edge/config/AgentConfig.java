@@ -1,5 +1,6 @@
 package io.tocsin.edge.config;
 
+import io.tocsin.edge.alarm.AlarmOutput;
 import io.tocsin.edge.driver.Driver;
 import io.tocsin.edge.driver.modbus.ModbusDevice;
 import io.tocsin.edge.driver.modbus.ModbusDriver;
@@ -10,6 +11,8 @@ import io.tocsin.edge.driver.serial.SerialParity;
 import io.tocsin.edge.driver.simulator.SimulatedGasDetector;
 import io.tocsin.edge.uplink.CoapUplink;
 import io.tocsin.edge.uplink.MqttUplink;
+import io.tocsin.rules.config.RuleSet;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -17,16 +20,34 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** A validated agent configuration (see {@link AgentConfigReader} for the YAML). */
+/**
+ * A validated agent configuration (see {@link AgentConfigReader} for the YAML).
+ *
+ * @param version     what the platform calls this configuration; reported on the status topic
+ * @param localAlarms alarm rules evaluated on the gateway, and the relays they switch
+ * @param metrics     where the Prometheus scrape endpoint listens, if anywhere
+ */
 public record AgentConfig(String siteId, String deviceId, Duration pollInterval, Path bufferFile, long bufferMaxBytes,
-                          int batchMaxReadings, Duration batchMaxDelay, Uplink uplink, List<DriverSpec> drivers) {
+                          int batchMaxReadings, Duration batchMaxDelay, Uplink uplink, List<DriverSpec> drivers,
+                          String version, Optional<LocalAlarmsSpec> localAlarms,
+                          Optional<InetSocketAddress> metrics) {
 
-    /** Where batches go: MQTT ({@code tcp://}, {@code ssl://}) or CoAP ({@code coap://}, {@code coaps://}). */
-    public record Uplink(String uri, Duration ackTimeout, MqttUplink.Options mqtt,
-                         Optional<CoapUplink.PreSharedKey> coapKey) {
+    /** The version of a configuration that does not say. */
+    public static final String UNVERSIONED = "unversioned";
+
+    /**
+     * Where batches go: MQTT ({@code tcp://}, {@code ssl://}, version 5 or 3.1.1) or CoAP ({@code coap://},
+     * {@code coaps://}). With {@code remoteConfig} the agent takes configurations pushed on its config topic.
+     */
+    public record Uplink(String uri, MqttUplink.Protocol protocol, Duration ackTimeout, MqttUplink.Options mqtt,
+                         Optional<CoapUplink.PreSharedKey> coapKey, boolean remoteConfig) {
         public boolean isCoap() {
             return uri.startsWith("coap://") || uri.startsWith("coaps://");
         }
+    }
+
+    /** Local alarms: the rule file ({@code source} as written in the config) and the relays to switch. */
+    public record LocalAlarmsSpec(String source, RuleSet rules, List<AlarmOutput> outputs) {
     }
 
     /** One configured driver; {@link #create} makes it. */

@@ -1,6 +1,7 @@
 package io.tocsin.edge.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tocsin.edge.alarm.AlarmOutput;
 import io.tocsin.edge.driver.EventKind;
 import io.tocsin.edge.driver.modbus.ModbusByteOrder;
 import io.tocsin.edge.driver.modbus.ModbusDataType;
@@ -14,6 +15,10 @@ import io.tocsin.edge.driver.simulator.SimulatedGasDetector;
 import io.tocsin.edge.uplink.CoapUplink;
 import io.tocsin.edge.uplink.MqttUplink;
 import io.tocsin.proto.MqttTopics;
+import io.tocsin.rules.Severity;
+import io.tocsin.rules.config.RuleFileException;
+import io.tocsin.rules.config.RuleFileLoader;
+import io.tocsin.rules.config.RuleSet;
 import java.io.IOException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
@@ -48,13 +53,15 @@ public final class AgentConfigReader {
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KB|MB|GB)?", Pattern.CASE_INSENSITIVE);
 
     private final YamlDocument doc;
+    private final Path baseDir;
     private final List<String> problems = new ArrayList<>();
 
-    private AgentConfigReader(YamlDocument doc) {
+    private AgentConfigReader(YamlDocument doc, Path baseDir) {
         this.doc = doc;
+        this.baseDir = baseDir;
     }
 
-    /** Reads {@code file}; throws with every problem found. */
+    /** Reads {@code file}; throws with every problem found. Relative paths in it are relative to its folder. */
     public static AgentConfig read(Path file) throws ConfigException {
         YamlDocument doc;
         try {
@@ -64,7 +71,27 @@ public final class AgentConfigReader {
                     + ". Fix: check the file exists and is valid YAML (indentation with spaces, quotes around"
                     + " regexes)"));
         }
-        AgentConfigReader reader = new AgentConfigReader(doc);
+        Path dir = file.toAbsolutePath().getParent();
+        return validate(doc, dir == null ? Path.of(".") : dir);
+    }
+
+    /**
+     * Reads a configuration that is not a file, e.g. one pushed by the platform; {@code name} says where it
+     * came from in every problem, relative paths in it are relative to {@code baseDir}.
+     */
+    public static AgentConfig parse(String name, String yaml, Path baseDir) throws ConfigException {
+        YamlDocument doc;
+        try {
+            doc = YamlDocument.parse(name, yaml);
+        } catch (IOException e) {
+            throw new ConfigException(List.of(name + ": not valid YAML: " + e.getMessage()
+                    + ". Fix: send the agent YAML (as in edge-agent/examples/), indented with spaces"));
+        }
+        return validate(doc, baseDir);
+    }
+
+    private static AgentConfig validate(YamlDocument doc, Path baseDir) throws ConfigException {
+        AgentConfigReader reader = new AgentConfigReader(doc, baseDir);
         AgentConfig config = reader.agent();
         if (!reader.problems.isEmpty()) {
             throw new ConfigException(reader.problems);
@@ -73,7 +100,7 @@ public final class AgentConfigReader {
     }
 
     private void problem(String path, String what, String fix) {
-        problems.add(doc.file.getFileName() + ":" + doc.lineOf(path) + ": " + path + ": " + what + ". Fix: " + fix);
+        problems.add(doc.name + ":" + doc.lineOf(path) + ": " + path + ": " + what + ". Fix: " + fix);
     }
 
     private AgentConfig agent() {
@@ -82,7 +109,9 @@ public final class AgentConfigReader {
             problem("", "the file is empty or not a mapping", "start from edge-agent/examples/agent-simulator.yaml");
             return null;
         }
-        allowOnly(root, "", "site", "device", "poll-interval", "buffer", "batching", "uplink", "drivers");
+        allowOnly(root, "", "version", "site", "device", "poll-interval", "buffer", "batching", "uplink", "drivers",
+                "local-alarms", "metrics");
+        String version = text(root, "version", "version", AgentConfig.UNVERSIONED);
         String site = idLevel(root, "site");
         String device = idLevel(root, "device");
         Duration poll = duration(root, "poll-interval", Duration.ofSeconds(1));
@@ -129,7 +158,119 @@ public final class AgentConfigReader {
                 }
             }
         }
-        return new AgentConfig(site, device, poll, bufferFile, maxBytes, maxReadings, maxDelay, uplink, drivers);
+        Optional<AgentConfig.LocalAlarmsSpec> localAlarms = localAlarms(object(root, "local-alarms", false), drivers);
+        Optional<java.net.InetSocketAddress> metrics = metrics(object(root, "metrics", false));
+        return new AgentConfig(site, device, poll, bufferFile, maxBytes, maxReadings, maxDelay, uplink, drivers,
+                version, localAlarms, metrics);
+    }
+
+    private Optional<AgentConfig.LocalAlarmsSpec> localAlarms(JsonNode node, List<AgentConfig.DriverSpec> drivers) {
+        if (node == null) {
+            return Optional.empty();
+        }
+        allowOnly(node, "local-alarms", "rules", "outputs");
+        String rulesFile = text(node, "local-alarms.rules", "rules", null);
+        RuleSet rules = null;
+        if (rulesFile == null) {
+            problem("local-alarms.rules", "missing", "name the alarm-rules YAML file (relative to this file), or"
+                    + " 'default' for the sample rules shipped with the agent");
+        } else if (rulesFile.equals("default")) {
+            rules = RuleFileLoader.loadDefault();
+        } else {
+            Path path = baseDir.resolve(rulesFile);
+            try {
+                rules = RuleFileLoader.load(path);
+            } catch (RuleFileException e) {
+                for (String ruleProblem : e.problems()) {
+                    problem("local-alarms.rules", "rule file " + ruleProblem,
+                            "correct the rule file (format: alarm-rules' rules/default-rules.yaml)");
+                }
+            } catch (java.io.UncheckedIOException e) {
+                problem("local-alarms.rules", "cannot read rule file " + path + " (" + e.getCause().getMessage() + ")",
+                        "check the path (relative to this file) and that the agent's user may read it");
+            }
+        }
+        Set<String> coilDevices = new HashSet<>();
+        for (AgentConfig.DriverSpec spec : drivers) {
+            List<ModbusDevice> devices = spec instanceof AgentConfig.ModbusTcpSpec t ? t.devices()
+                    : spec instanceof AgentConfig.ModbusRtuSpec r ? r.devices() : List.of();
+            devices.forEach(d -> coilDevices.add(d.name()));
+        }
+        List<AlarmOutput> outputs = new ArrayList<>();
+        JsonNode list = node.get("outputs");
+        if (list != null) {
+            if (!list.isArray()) {
+                problem("local-alarms.outputs", "not a list", "write each output as '- name: siren ...'");
+            } else {
+                for (int i = 0; i < list.size(); i++) {
+                    AlarmOutput output = alarmOutput(list.get(i), "local-alarms.outputs[" + i + "]", coilDevices);
+                    if (output != null) {
+                        outputs.add(output);
+                    }
+                }
+            }
+        }
+        return rules == null ? Optional.empty()
+                : Optional.of(new AgentConfig.LocalAlarmsSpec(rulesFile, rules, outputs));
+    }
+
+    private AlarmOutput alarmOutput(JsonNode n, String p, Set<String> coilDevices) {
+        if (!n.isObject()) {
+            problem(p, "not a mapping", "write name, severities and/or rules, device and coil");
+            return null;
+        }
+        allowOnly(n, p, "name", "severities", "rules", "device", "coil");
+        String name = required(n, p, "name");
+        String device = required(n, p, "device");
+        int coil = integer(n, p + ".coil", "coil", -1, 0, 65535);
+        if (!n.has("coil")) {
+            problem(p + ".coil", "missing", "set the zero-based address of the relay's coil");
+        }
+        if (device != null && !coilDevices.contains(device)) {
+            problem(p + ".device", "no Modbus device named '" + device + "'",
+                    "use the name of a device under a modbus-tcp or modbus-rtu driver: " + coilDevices);
+        }
+        Set<Severity> severities = new HashSet<>();
+        for (String s : strings(n, p + ".severities", "severities")) {
+            try {
+                severities.add(Severity.valueOf(s.trim().toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                problem(p + ".severities", "unknown severity '" + s + "'", "use RED, ORANGE, YELLOW or BLUE");
+            }
+        }
+        Set<String> ruleIds = new HashSet<>(strings(n, p + ".rules", "rules"));
+        if (severities.isEmpty() && ruleIds.isEmpty()) {
+            problem(p, "the output follows no alarm", "add severities: [RED] and/or rules: [gas-high-2]");
+            return null;
+        }
+        if (name == null || device == null || coil < 0) {
+            return null;
+        }
+        return new AlarmOutput(name, severities, ruleIds, device, coil);
+    }
+
+    private List<String> strings(JsonNode node, String path, String key) {
+        JsonNode value = node.get(key);
+        if (value == null) {
+            return List.of();
+        }
+        if (!value.isArray()) {
+            problem(path, "not a list", "write " + key + ": [A, B]");
+            return List.of();
+        }
+        List<String> result = new ArrayList<>();
+        value.forEach(v -> result.add(v.asText()));
+        return result;
+    }
+
+    private Optional<java.net.InetSocketAddress> metrics(JsonNode node) {
+        if (node == null) {
+            return Optional.empty();
+        }
+        allowOnly(node, "metrics", "port", "bind");
+        int port = integer(node, "metrics.port", "port", 9464, 0, 65535);
+        String bind = text(node, "metrics.bind", "bind", "127.0.0.1");
+        return Optional.of(new java.net.InetSocketAddress(bind, port));
     }
 
     private static List<String> sensorIds(AgentConfig.DriverSpec spec) {
@@ -146,8 +287,9 @@ public final class AgentConfigReader {
         if (node == null) {
             return null;
         }
-        allowOnly(node, "uplink", "uri", "ack-timeout", "username", "password-file", "ca-certificate",
-                "client-keystore", "client-keystore-password-file", "status-topic", "psk-identity", "psk-secret-file");
+        allowOnly(node, "uplink", "uri", "protocol", "ack-timeout", "username", "password-file", "ca-certificate",
+                "client-keystore", "client-keystore-password-file", "status-topic", "remote-config", "psk-identity",
+                "psk-secret-file");
         String uri = text(node, "uplink.uri", "uri", null);
         if (uri == null) {
             problem("uplink.uri", "missing", "set the platform address, e.g. tcp://platform:1883, ssl://platform:8883,"
@@ -158,6 +300,10 @@ public final class AgentConfigReader {
             problem("uplink.uri", "'" + uri + "' has an unknown scheme", "use tcp://, ssl://, coap:// or coaps://");
         }
         Duration ackTimeout = durationAt(node, "uplink.ack-timeout", "ack-timeout", Duration.ofSeconds(10));
+        MqttUplink.Protocol protocol = choice(node, "uplink.protocol", "protocol", MqttUplink.Protocol.class,
+                MqttUplink.Protocol.MQTT5);
+        JsonNode remote = node.get("remote-config");
+        boolean remoteConfig = remote == null || remote.asBoolean(true);
         MqttUplink.Options options = MqttUplink.Options.defaults();
         String user = text(node, "uplink.username", "username", null);
         if (user != null) {
@@ -193,7 +339,8 @@ public final class AgentConfigReader {
                         new String(secret("uplink.psk-secret-file", secretFile)).getBytes(StandardCharsets.UTF_8)));
             }
         }
-        return new AgentConfig.Uplink(uri, ackTimeout, options, psk);
+        return new AgentConfig.Uplink(uri, protocol == null ? MqttUplink.Protocol.MQTT5 : protocol, ackTimeout,
+                options, psk, remoteConfig && !uri.startsWith("coap"));
     }
 
     private AgentConfig.DriverSpec driver(JsonNode node, String path) {

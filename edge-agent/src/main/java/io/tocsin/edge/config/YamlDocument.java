@@ -23,20 +23,24 @@ final class YamlDocument {
 
     private static final YAMLFactory YAML = new YAMLFactory();
 
-    final Path file;
+    /** How errors name the document: the file name, or where a pushed configuration came from. */
+    final String name;
     final JsonNode root;
     private final Map<String, Integer> lines;
 
-    private YamlDocument(Path file, JsonNode root, Map<String, Integer> lines) {
-        this.file = file;
+    private YamlDocument(String name, JsonNode root, Map<String, Integer> lines) {
+        this.name = name;
         this.root = root;
         this.lines = lines;
     }
 
     static YamlDocument read(Path file) throws IOException {
-        String text = Files.readString(file);
+        return parse(String.valueOf(file.getFileName()), Files.readString(file));
+    }
+
+    static YamlDocument parse(String name, String text) throws IOException {
         JsonNode root = new ObjectMapper(YAML).readTree(text);
-        return new YamlDocument(file, root, linesByPath(text));
+        return new YamlDocument(name, root, linesByPath(text));
     }
 
     /** Line (1-based) of the key at {@code path} ("drivers[1].host"), or of its nearest parent known. */

@@ -7,14 +7,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.concurrent.ThreadLocalRandom;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,13 +32,18 @@ import org.slf4j.LoggerFactory;
  * counts as "not acknowledged": MQTT 5 considers such a message finished, so it is the caller that keeps
  * the batch and publishes it again.
  */
-public final class MqttUplink implements Uplink {
+public final class MqttUplink implements MqttChannel {
+
+    /** The MQTT version spoken: 5 (preferred: a PUBACK can refuse with a reason) or 3.1.1. */
+    public enum Protocol { MQTT5, MQTT3 }
+
 
     private static final Logger log = LoggerFactory.getLogger(MqttUplink.class);
 
     private final MqttAsyncClient client;
     private final Duration ackTimeout;
     private final Optional<String> statusTopic;
+    private final Map<String, Consumer<byte[]>> subscriptions = new ConcurrentHashMap<>();
 
     /**
      * How the gateway connects. {@code caCertificate} (PEM, one or more X.509 certificates) turns on server
@@ -80,6 +91,13 @@ public final class MqttUplink implements Uplink {
         return connect(serverUri, clientId, ackTimeout, Options.defaults());
     }
 
+    /** Connects with MQTT 5 or 3.1.1 as {@code protocol} says (see {@link Mqtt3Uplink} for 3.1.1). */
+    public static MqttChannel connect(Protocol protocol, String serverUri, String clientId, Duration ackTimeout,
+                                      Options options) throws UplinkException {
+        return protocol == Protocol.MQTT3 ? Mqtt3Uplink.connect(serverUri, clientId, ackTimeout, options)
+                : connect(serverUri, clientId, ackTimeout, options);
+    }
+
     /** Connects with credentials, TLS and a last will as {@code options} say. */
     public static MqttUplink connect(String serverUri, String clientId, Duration ackTimeout, Options options)
             throws UplinkException {
@@ -108,9 +126,15 @@ public final class MqttUplink implements Uplink {
                 will.setRetained(true);
                 connection.setWill(topic, will);
             });
-            client.connect(connection).waitForCompletion(ackTimeout.toMillis());
-            log.info("Uplink {} connected to {}", clientId, serverUri);
             MqttUplink uplink = new MqttUplink(client, ackTimeout, options.statusTopic());
+            client.setCallback(uplink.new Callbacks());
+            try {
+                client.connect(connection).waitForCompletion(ackTimeout.toMillis());
+            } catch (MqttException e) {
+                client.close(true);
+                throw e;
+            }
+            log.info("Uplink {} connected to {} (MQTT 5)", clientId, serverUri);
             uplink.publishOnline();
             return uplink;
         } catch (MqttException | GeneralSecurityException | IOException e) {
@@ -122,6 +146,85 @@ public final class MqttUplink implements Uplink {
         this.client = client;
         this.ackTimeout = ackTimeout;
         this.statusTopic = statusTopic;
+    }
+
+    /** Paho's callbacks: after an automatic reconnect, say "online" again and restore the subscriptions. */
+    private final class Callbacks implements MqttCallback {
+        @Override
+        public void connectComplete(boolean reconnect, String serverUri) {
+            if (!reconnect) {
+                return;
+            }
+            log.info("Uplink {} reconnected to {}", client.getClientId(), serverUri);
+            // Not waiting here: this is Paho's callback thread, which also delivers the acknowledgements.
+            statusTopic.ifPresent(topic -> publishQuietly(topic, "online".getBytes(StandardCharsets.UTF_8), true));
+            subscriptions.forEach((topic, handler) -> subscribeQuietly(topic));
+        }
+
+        @Override
+        public void messageArrived(String topic, MqttMessage message) {
+            Consumer<byte[]> handler = subscriptions.get(topic);
+            if (handler != null) {
+                handler.accept(message.getPayload());
+            }
+        }
+
+        @Override
+        public void disconnected(MqttDisconnectResponse response) {
+            log.warn("Uplink {} lost its connection: {}", client.getClientId(), response.getReasonString() == null
+                    ? String.valueOf(response.getException()) : response.getReasonString());
+        }
+
+        @Override
+        public void mqttErrorOccurred(MqttException exception) {
+            log.warn("Uplink {}: {}", client.getClientId(), exception.toString());
+        }
+
+        @Override
+        public void deliveryComplete(IMqttToken token) {
+        }
+
+        @Override
+        public void authPacketArrived(int reasonCode, MqttProperties properties) {
+        }
+    }
+
+    @Override
+    public void subscribe(String topic, Consumer<byte[]> onMessage) throws UplinkException {
+        subscriptions.put(topic, onMessage);
+        try {
+            client.subscribe(topic, 1).waitForCompletion(ackTimeout.toMillis());
+        } catch (MqttException e) {
+            throw new UplinkException("could not subscribe to " + topic + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void subscribeQuietly(String topic) {
+        try {
+            client.subscribe(topic, 1);
+        } catch (MqttException e) {
+            log.warn("Uplink {} could not subscribe again to {}: {}", client.getClientId(), topic, e.toString());
+        }
+    }
+
+    @Override
+    public void publish(String topic, byte[] payload, boolean retained) throws UplinkException {
+        MqttMessage message = new MqttMessage(payload);
+        message.setQos(1);
+        message.setRetained(retained);
+        try {
+            client.publish(topic, message);
+        } catch (MqttException e) {
+            throw new UplinkException("could not publish on " + topic + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void publishQuietly(String topic, byte[] payload, boolean retained) {
+        try {
+            publish(topic, payload, retained);
+        } catch (UplinkException e) {
+            log.warn("Uplink {}: {}", client.getClientId(), e.getMessage());
+        }
     }
 
     private void publishOnline() {
@@ -169,6 +272,7 @@ public final class MqttUplink implements Uplink {
         return " (" + token.getResponseProperties().getReasonString() + ")";
     }
 
+    @Override
     public boolean isConnected() {
         return client.isConnected();
     }

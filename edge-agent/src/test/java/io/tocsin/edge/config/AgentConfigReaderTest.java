@@ -108,4 +108,53 @@ class AgentConfigReaderTest {
                 .contains("wh-gas-01-fault  holding_register@1 bit bit 15")
                 .contains("3 point(s)");
     }
+
+    @Test
+    void localAlarmProblemsNameTheOutputAndTheRuleFile() throws Exception {
+        Path rules = dir.resolve("rules.yaml");
+        Files.writeString(rules, "version: \"r1\"\nsensorTypes:\n  gas:\n    match: [\"gas-*\"]\n    rules:\n"
+                + "      - id: gas-high\n        preset: no-such-preset\n");
+        Path file = dir.resolve("alarms.yaml");
+        Files.writeString(file, String.join("\n",
+                "site: park-1",
+                "device: gw-1",
+                "buffer:",
+                "  file: /tmp/b.db",
+                "uplink:",
+                "  uri: tcp://platform:1883",
+                "  protocol: mqtt4",
+                "local-alarms:",
+                "  rules: rules.yaml",
+                "  outputs:",
+                "    - name: siren",
+                "      severities: [PURPLE]",
+                "      device: siren-relay",
+                "      coil: 0",
+                "drivers:",
+                "  - type: simulator",
+                "    sensors:",
+                "      - id: gas-01",
+                ""));
+
+        assertThatThrownBy(() -> AgentConfigReader.read(file)).isInstanceOfSatisfying(ConfigException.class, e -> {
+            assertThat(e.problems()).contains(
+                    "alarms.yaml:7: uplink.protocol: unknown protocol 'mqtt4'. Fix: use one of mqtt5, mqtt3",
+                    "alarms.yaml:13: local-alarms.outputs[0].device: no Modbus device named 'siren-relay'. Fix: use the"
+                            + " name of a device under a modbus-tcp or modbus-rtu driver: []",
+                    "alarms.yaml:12: local-alarms.outputs[0].severities: unknown severity 'PURPLE'. Fix: use RED,"
+                            + " ORANGE, YELLOW or BLUE");
+            assertThat(e.problems()).anySatisfy(p -> assertThat(p).startsWith("alarms.yaml:9: local-alarms.rules: rule"
+                    + " file ").contains("rules.yaml").contains("no-such-preset"));
+        });
+    }
+
+    @Test
+    void thePushedFormOfAConfigurationIsValidatedLikeAFile() {
+        assertThatThrownBy(() -> AgentConfigReader.parse("pushed config tocsin/v1/config/park-1/gw-1",
+                "site: park-1\ndevice: gw-1\nbuffer:\n  file: /tmp/b.db\nuplink:\n  uri: tcp://p:1883\n"
+                        + "drivers:\n  - type: simulator\n    sensors:\n      - id: gas-01\n        noise: lots\n",
+                dir)).isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
+                "pushed config tocsin/v1/config/park-1/gw-1:11: drivers[0].sensors[0].noise: 'lots' is not a number."
+                        + " Fix: write a number like 0.1"));
+    }
 }

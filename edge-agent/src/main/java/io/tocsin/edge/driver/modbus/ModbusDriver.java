@@ -137,6 +137,18 @@ public final class ModbusDriver implements Driver {
         }
     }
 
+    /** Whether this driver polls a device of that name (outputs of local alarms are found by device name). */
+    public boolean hasDevice(String deviceName) {
+        return states.containsKey(deviceName);
+    }
+
+    /** Status of every device, by name, in configuration order (for metrics). */
+    public Map<String, DeviceStatus> statuses() {
+        Map<String, DeviceStatus> all = new LinkedHashMap<>();
+        states.forEach((deviceName, state) -> all.put(deviceName, state.status));
+        return all;
+    }
+
     public DeviceStatus status(String deviceName) {
         DeviceState state = states.get(deviceName);
         if (state == null) {
@@ -155,16 +167,24 @@ public final class ModbusDriver implements Driver {
             return CompletableFuture.failedFuture(new IllegalArgumentException(name + " has no device " + deviceName));
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
-        bus.execute(() -> {
-            try {
-                AbstractModbusMaster m = connectedMaster(state.device);
-                m.writeCoil(state.device.unitId(), address, on);
-                done.complete(null);
-            } catch (Exception e) {
-                disconnect();
-                done.completeExceptionally(e);
-            }
-        });
+        ScheduledExecutorService executor = bus;
+        if (executor == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException(name + " is not running"));
+        }
+        try {
+            executor.execute(() -> {
+                try {
+                    AbstractModbusMaster m = connectedMaster(state.device);
+                    m.writeCoil(state.device.unitId(), address, on);
+                    done.complete(null);
+                } catch (Exception e) {
+                    disconnect();
+                    done.completeExceptionally(e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            done.completeExceptionally(new IllegalStateException(name + " is closed", e));
+        }
         return done;
     }
 
