@@ -60,9 +60,11 @@ public final class Mqtt3Uplink implements MqttChannel {
             options.username().ifPresent(connection::setUserName);
             options.password().ifPresent(connection::setPassword);
             if (options.caCertificate().isPresent()) {
-                connection.setSocketFactory(TlsContexts.socketFactory(options.caCertificate().get(),
-                        options.clientKeyStore(), options.clientKeyStorePassword()));
+                connection.setSocketFactory(NoDelaySockets.tls(TlsContexts.socketFactory(
+                        options.caCertificate().get(), options.clientKeyStore(), options.clientKeyStorePassword())));
                 connection.setHttpsHostnameVerificationEnabled(true);
+            } else {
+                connection.setSocketFactory(NoDelaySockets.plain());
             }
             options.statusTopic().ifPresent(topic ->
                     connection.setWill(topic, "offline".getBytes(StandardCharsets.UTF_8), 1, true));

@@ -116,9 +116,11 @@ public final class MqttUplink implements MqttChannel {
             options.username().ifPresent(connection::setUserName);
             options.password().ifPresent(p -> connection.setPassword(new String(p).getBytes(StandardCharsets.UTF_8)));
             if (options.caCertificate().isPresent()) {
-                connection.setSocketFactory(TlsContexts.socketFactory(options.caCertificate().get(),
-                        options.clientKeyStore(), options.clientKeyStorePassword()));
+                connection.setSocketFactory(NoDelaySockets.tls(TlsContexts.socketFactory(
+                        options.caCertificate().get(), options.clientKeyStore(), options.clientKeyStorePassword())));
                 connection.setHttpsHostnameVerificationEnabled(true);
+            } else {
+                connection.setSocketFactory(NoDelaySockets.plain());
             }
             options.statusTopic().ifPresent(topic -> {
                 MqttMessage will = new MqttMessage("offline".getBytes(StandardCharsets.UTF_8));

@@ -4,7 +4,9 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tocsin.edge.EdgeAgent;
 import io.tocsin.edge.buffer.DiskBuffer;
 import io.tocsin.edge.buffer.Lane;
+import io.tocsin.edge.uplink.MqttUplink;
 import io.tocsin.edge.uplink.Uplink;
+import io.tocsin.edge.uplink.UplinkException;
 import io.tocsin.proto.v1.Quality;
 import io.tocsin.proto.v1.Reading;
 import io.tocsin.proto.v1.TelemetryBatch;
@@ -25,8 +27,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  * ./mvnw -B -q -o test-compile -pl edge-agent
  * java -cp "edge-agent/target/test-classes:edge-agent/target/classes:$(cat cp.txt)" \
- *     io.tocsin.edge.bench.ReplayBenchmark 1000000 500 /var/tmp/replay-bench.db
+ *     io.tocsin.edge.bench.ReplayBenchmark 1000000 500 /var/tmp/replay-bench.db [tcp://127.0.0.1:1884]
  * </pre>
+ * With an MQTT URI as fourth argument the buffer is replayed through the real MQTT uplink to a running ingest
+ * server (standalone's {@code io.tocsin.standalone.bench.LocalIngest}), which acknowledges each batch only
+ * after Kafka did.
  */
 public final class ReplayBenchmark {
 
@@ -51,7 +56,7 @@ public final class ReplayBenchmark {
                     buffer.batches(), buffer.bytes() >> 20, fillS, readings / fillS);
 
             AtomicLong sent = new AtomicLong();
-            Uplink sink = new Uplink() {
+            Uplink sink = args.length > 3 ? countingMqttUplink(args[3], sent) : new Uplink() {
                 @Override
                 public void send(TelemetryBatch batch) {
                     sent.addAndGet(batch.toByteArray().length > 0 ? batch.getReadingsCount() : 0);
@@ -76,5 +81,22 @@ public final class ReplayBenchmark {
                     sent.get() / replayS);
         }
         Files.deleteIfExists(file);
+    }
+
+    /** The real MQTT uplink to a running ingest server (see standalone's LocalIngest), counting what it acked. */
+    private static Uplink countingMqttUplink(String serverUri, AtomicLong sent) throws Exception {
+        MqttUplink mqtt = MqttUplink.connect(serverUri, "park-1.gw-bench", Duration.ofSeconds(30));
+        return new Uplink() {
+            @Override
+            public void send(TelemetryBatch batch) throws UplinkException {
+                mqtt.send(batch);
+                sent.addAndGet(batch.getReadingsCount());
+            }
+
+            @Override
+            public void close() {
+                mqtt.close();
+            }
+        };
     }
 }
