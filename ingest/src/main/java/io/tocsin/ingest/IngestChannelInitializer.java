@@ -1,5 +1,6 @@
 package io.tocsin.ingest;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -8,20 +9,33 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.mqtt.MqttConstant;
 import io.netty.handler.codec.mqtt.MqttDecoder;
 import io.netty.handler.codec.mqtt.MqttEncoder;
+import io.netty.handler.ssl.SslContext;
+import io.tocsin.ingest.auth.Authenticator;
 import io.tocsin.ingest.mqtt.ConnectHandler;
+import io.tocsin.ingest.mqtt.ConnectionRateLimit;
+import io.tocsin.ingest.mqtt.ConnectionListener;
+import io.tocsin.ingest.tls.ClientCertificateHandler;
 import io.tocsin.ingest.mqtt.ConnectedClients;
 import io.tocsin.ingest.mqtt.ConnectionErrorHandler;
 import io.tocsin.ingest.mqtt.DisconnectHandler;
+import io.tocsin.ingest.mqtt.ExactlyOnceHandler;
 import io.tocsin.ingest.mqtt.HandlerNames;
 import io.tocsin.ingest.mqtt.KeepAliveHandler;
 import io.tocsin.ingest.mqtt.MalformedPacketHandler;
 import io.tocsin.ingest.mqtt.PingHandler;
 import io.tocsin.ingest.mqtt.ProtocolVersionGate;
+import io.tocsin.ingest.mqtt.ProtocolVersionGate;
 import io.tocsin.ingest.mqtt.PublishValidationHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.atomic.AtomicLong;
 import io.tocsin.ingest.mqtt.UnexpectedPacketHandler;
 import io.tocsin.ingest.pubsub.DeliveryAckHandler;
 import io.tocsin.ingest.pubsub.RelayPublishHandler;
 import io.tocsin.ingest.pubsub.SubscribeHandler;
+import io.tocsin.ingest.pubsub.RetainedMessages;
+import io.tocsin.ingest.pubsub.Sessions;
 import io.tocsin.ingest.pubsub.SubscriptionRegistry;
 import io.tocsin.ingest.telemetry.TelemetryPublishHandler;
 import io.tocsin.ingest.telemetry.TelemetryWriter;
@@ -30,25 +44,32 @@ import io.tocsin.ingest.telemetry.TelemetryWriter;
  * The pipeline of one MQTT connection. Read top to bottom, it is the protocol's story:
  *
  * <pre>
+ * (rate limit)         above the connection rate limit a new connection is closed at once
+ * (tls,                on the TLS listener only: decrypts, and
+ *  clientCertificate)   remembers the CN of a verified client certificate
  * protocolVersionGate  refuse MQTT levels other than 3.1.1 and 5 (then leaves the pipeline)
  * mqttDecoder          bytes to MQTT packets, at most maxPacketBytes
  * (keepAliveIdle,      added after CONNECT when the client has a keep alive:
  *  keepAlive)           close after 1.5 x keep alive without a whole packet
  * mqttEncoder          MQTT packets to bytes (outbound)
  * malformedPackets     an undecodable packet closes the connection
- * connect              CONNECT first and once, CONNACK, client id take-over, connect timeout
+ * connect              CONNECT first and once, authentication, CONNACK, client id take-over, connect timeout
  * ping                 PINGREQ -> PINGRESP
  * disconnect           DISCONNECT -> close
- * publishValidation    topic name, QoS and topic alias rules for every PUBLISH
- * telemetry            telemetry topics: validate the batch, write it, PUBACK once written
+ * publishValidation    topic name and topic alias rules for every PUBLISH
+ * exactlyOnce          QoS 2: a resent PUBLISH is not taken twice; PUBREL -> PUBCOMP
+ * telemetry            telemetry topics: ACL, validate the batch, write it, PUBACK once written
  * relay                other topics: deliver to subscribers, PUBACK
- * subscribe            SUBSCRIBE / UNSUBSCRIBE
+ * subscribe            SUBSCRIBE / UNSUBSCRIBE, with the topic ACL
  * deliveryAcks         PUBACKs of subscribers for what the server sent them
  * unexpectedPackets    anything else a client sends is a protocol error
  * connectionErrors     an unhandled exception closes this connection only
  * </pre>
  */
 final class IngestChannelInitializer extends ChannelInitializer<SocketChannel> {
+
+    private static final Logger log = LoggerFactory.getLogger(IngestChannelInitializer.class);
+    private static final long RATE_LIMIT_LOG_INTERVAL_NANOS = 1_000_000_000L;
 
     private final IngestConfig config;
     private final ChannelGroup channels;
@@ -57,6 +78,14 @@ final class IngestChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final SubscriptionRegistry subscriptions;
     private final MeterRegistry meters;
     private final ConnectHandler.Settings connectSettings;
+    private final Authenticator authenticator;
+    private final Sessions sessions;
+    private final ConnectionListener connectionListener;
+    private final ConnectionRateLimit connectionRate;
+    private final Counter rateLimited;
+    private final AtomicLong lastRateLimitLog = new AtomicLong();
+    private final SslContext sslContext;
+    private final ClientCertificateHandler clientCertificate;
 
     // Stateless handlers, shared by every connection.
     private final MalformedPacketHandler malformedPackets;
@@ -64,6 +93,7 @@ final class IngestChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final PingHandler ping = new PingHandler();
     private final DisconnectHandler disconnect = new DisconnectHandler();
     private final PublishValidationHandler publishValidation;
+    private final ExactlyOnceHandler exactlyOnce;
     private final RelayPublishHandler relay;
     private final SubscribeHandler subscribe;
     private final DeliveryAckHandler deliveryAcks = new DeliveryAckHandler();
@@ -72,7 +102,16 @@ final class IngestChannelInitializer extends ChannelInitializer<SocketChannel> {
 
     IngestChannelInitializer(IngestConfig config, ChannelGroup channels, ConnectedClients clients,
                              TelemetryWriter telemetryWriter, SubscriptionRegistry subscriptions,
-                             MeterRegistry meters) {
+                             MeterRegistry meters, Authenticator authenticator, SslContext sslContext,
+                             Sessions sessions, SessionLimits sessionLimits, RetainedMessages retained,
+                             ConnectionListener connectionListener, ConnectionRateLimit connectionRate) {
+        this.connectionListener = connectionListener;
+        this.connectionRate = connectionRate;
+        this.rateLimited = meters.counter(ProtocolVersionGate.CONNECT_REFUSED, "reason", "connection_rate");
+        this.sessions = sessions;
+        this.authenticator = authenticator;
+        this.sslContext = sslContext;
+        this.clientCertificate = new ClientCertificateHandler(meters);
         this.config = config;
         this.channels = channels;
         this.clients = clients;
@@ -80,19 +119,35 @@ final class IngestChannelInitializer extends ChannelInitializer<SocketChannel> {
         this.subscriptions = subscriptions;
         this.meters = meters;
         this.connectSettings = new ConnectHandler.Settings(config.maxPacketBytes(), config.maxInFlightPerConnection(),
-                config.connectTimeout());
+                config.connectTimeout(), sessionLimits.maxExpiry());
         this.malformedPackets = new MalformedPacketHandler(meters);
         this.keepAlive = new KeepAliveHandler(meters);
         this.publishValidation = new PublishValidationHandler(meters);
-        this.relay = new RelayPublishHandler(subscriptions, meters);
-        this.subscribe = new SubscribeHandler(subscriptions, meters);
+        this.exactlyOnce = new ExactlyOnceHandler(meters);
+        this.relay = new RelayPublishHandler(subscriptions, retained, meters);
+        this.subscribe = new SubscribeHandler(subscriptions, retained, meters);
         this.unexpectedPackets = new UnexpectedPacketHandler(meters);
     }
 
     @Override
     protected void initChannel(SocketChannel channel) {
+        if (!connectionRate.tryAcquire()) {
+            rateLimited.increment();
+            long now = System.nanoTime();
+            long last = lastRateLimitLog.get();
+            if (now - last > RATE_LIMIT_LOG_INTERVAL_NANOS && lastRateLimitLog.compareAndSet(last, now)) {
+                log.warn("New connections above the rate limit are being closed (from {}; counter {} reason "
+                        + "connection_rate counts them all)", channel.remoteAddress(), ProtocolVersionGate.CONNECT_REFUSED);
+            }
+            channel.close();
+            return;
+        }
         channels.add(channel);
         ChannelPipeline pipeline = channel.pipeline();
+        if (sslContext != null) {
+            pipeline.addLast(HandlerNames.TLS, sslContext.newHandler(channel.alloc()));
+            pipeline.addLast(HandlerNames.CLIENT_CERTIFICATE, clientCertificate);
+        }
         pipeline.addLast(HandlerNames.PROTOCOL_VERSION_GATE, new ProtocolVersionGate(meters));
         // Strict UTF-8: MQTT 1.5.4 requires closing on ill-formed strings and U+0000. The client id length limit
         // only applies to MQTT 3.1, which the gate refuses.
@@ -100,10 +155,12 @@ final class IngestChannelInitializer extends ChannelInitializer<SocketChannel> {
                 new MqttDecoder(config.maxPacketBytes(), MqttConstant.DEFAULT_MAX_CLIENT_ID_LENGTH, true));
         pipeline.addLast(HandlerNames.ENCODER, MqttEncoder.INSTANCE);
         pipeline.addLast(HandlerNames.MALFORMED_PACKETS, malformedPackets);
-        pipeline.addLast(HandlerNames.CONNECT, new ConnectHandler(clients, connectSettings, keepAlive, meters));
+        pipeline.addLast(HandlerNames.CONNECT, new ConnectHandler(clients, connectSettings, keepAlive, meters,
+                sessions, authenticator, connectionListener));
         pipeline.addLast(HandlerNames.PING, ping);
         pipeline.addLast(HandlerNames.DISCONNECT, disconnect);
         pipeline.addLast(HandlerNames.PUBLISH_VALIDATION, publishValidation);
+        pipeline.addLast(HandlerNames.EXACTLY_ONCE, exactlyOnce);
         pipeline.addLast(HandlerNames.TELEMETRY, new TelemetryPublishHandler(telemetryWriter, meters));
         pipeline.addLast(HandlerNames.RELAY, relay);
         pipeline.addLast(HandlerNames.SUBSCRIBE, subscribe);

@@ -1,5 +1,7 @@
 package io.tocsin.ingest;
 
+import io.tocsin.ingest.mqtt.PublishValidationHandler;
+
 import io.tocsin.ingest.mqtt.ConnectHandler;
 import io.tocsin.ingest.mqtt.KeepAliveHandler;
 import io.tocsin.ingest.mqtt.ProtocolVersionGate;
@@ -40,11 +42,11 @@ class ConnectionTest {
              V3Client v3 = V3Client.connect(server.uri(), "gateway-3", options -> options.setKeepAliveInterval(1))) {
 
             MqttProperties connAck = v5.connectToken().getResponseProperties();
-            assertThat(connAck.getMaximumQoS()).isEqualTo(1);
-            assertThat(connAck.isRetainAvailable()).isFalse();
+            assertThat(connAck.getMaximumQoS()).as("absent: QoS 2 accepted").isNull();
+            assertThat(connAck.isRetainAvailable()).isTrue();
             assertThat(connAck.getReceiveMaximum()).isEqualTo(IngestConfig.DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION);
-            assertThat(connAck.getTopicAliasMaximum()).isZero();
-            assertThat(connAck.isSharedSubscriptionAvailable()).isFalse();
+            assertThat(connAck.getTopicAliasMaximum()).isEqualTo(PublishValidationHandler.TOPIC_ALIAS_MAXIMUM);
+            assertThat(connAck.isSharedSubscriptionAvailable()).isTrue();
             assertThat(connAck.isWildcardSubscriptionsAvailable()).isTrue();
             assertThat(v5.connectToken().getSessionPresent()).isFalse();
             assertThat(server.server.clients().size()).isEqualTo(2);

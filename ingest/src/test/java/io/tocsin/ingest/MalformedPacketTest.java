@@ -113,26 +113,6 @@ class MalformedPacketTest {
     }
 
     @Test
-    void qos2PublishIsQosNotSupported() throws Exception {
-        try (RawMqttClient raw = new RawMqttClient(server.port());
-             RawMqttClient raw3 = new RawMqttClient(server.port())) {
-            raw.send(RawMqttClient.connectV5("qos2-publisher", 30));
-            assertThat(raw.read().type()).isEqualTo(Packet.CONNACK);
-            raw.send(RawMqttClient.publish("chat/qos2", 2, 1, new byte[] {1}, true));
-            Packet disconnect = raw.read();
-            assertThat(disconnect.type()).isEqualTo(Packet.DISCONNECT);
-            assertThat(disconnect.unsignedByte(0)).isEqualTo(0x9B);
-            assertThat(raw.awaitClosed()).isTrue();
-
-            raw3.send(RawMqttClient.connectV3("qos2-publisher-3", 30));
-            assertThat(raw3.read().type()).isEqualTo(Packet.CONNACK);
-            raw3.send(RawMqttClient.publish("chat/qos2", 2, 1, new byte[] {1}, false));
-            assertThat(raw3.awaitClosed()).isTrue();
-        }
-        assertThat(bystander.received()).isEmpty();
-    }
-
-    @Test
     void garbageAfterConnectClosesTheConnection() throws Exception {
         try (RawMqttClient raw = new RawMqttClient(server.port())) {
             raw.send(RawMqttClient.connectV5("garbage", 30));

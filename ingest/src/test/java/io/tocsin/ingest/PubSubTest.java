@@ -96,11 +96,36 @@ class PubSubTest {
 
             v5.send(RawMqttClient.connectV5("raw-5", 30));
             assertThat(v5.read().type()).isEqualTo(Packet.CONNACK);
-            v5.send(RawMqttClient.subscribe(8, true, "sport/tennis#", "ok/#", "$share/group/x"));
+            v5.send(RawMqttClient.subscribe(8, true, "sport/tennis#", "ok/#", "$share/group/x", "$share/g+/x",
+                    "$share/group"));
             subAck = v5.read();
             assertThat(subAck.type()).isEqualTo(Packet.SUBACK);
             // packet id 8, no properties, then one code per filter
-            assertThat(subAck.body()).containsExactly(0x00, 0x08, 0x00, 0x8F, 0x01, 0x9E);
+            assertThat(subAck.body()).containsExactly(0x00, 0x08, 0x00, 0x8F, 0x01, 0x01, 0x8F, 0x8F);
+        }
+    }
+
+    @Test
+    void aSharedSubscriptionGivesEachMessageToOneConsoleOfTheGroupTakingTurns() throws Exception {
+        try (V5Client first = V5Client.connect(server.uri(), "room-console-1");
+             V5Client second = V5Client.connect(server.uri(), "room-console-2");
+             V5Client publisher = V5Client.connect(server.uri(), "dispatcher")) {
+            first.subscribe("$share/control-room/tasks/#", 1);
+            second.subscribe("$share/control-room/tasks/#", 1);
+            for (int i = 0; i < 4; i++) {
+                publisher.publishAndWait("tasks/inspect", text("task " + i), 1);
+            }
+            first.sync(server);
+            second.sync(server);
+            assertThat(first.received()).hasSize(2);
+            assertThat(second.received()).hasSize(2);
+
+            second.close();
+            await().until(() -> server.server.clients().find("room-console-2").isEmpty());
+            publisher.publishAndWait("tasks/inspect", text("task 4"), 1);
+            publisher.publishAndWait("tasks/inspect", text("task 5"), 1);
+            first.sync(server);
+            assertThat(first.received()).as("the connected member gets everything").hasSize(4);
         }
     }
 

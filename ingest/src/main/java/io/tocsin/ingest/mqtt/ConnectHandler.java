@@ -15,14 +15,22 @@ import io.netty.handler.codec.mqtt.MqttMessageBuilders;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
+import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttVersion;
+import io.tocsin.proto.MqttTopics;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.tocsin.ingest.auth.Authenticator;
+import io.tocsin.ingest.auth.Identity;
+import io.tocsin.ingest.tls.ClientCertificateHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -39,8 +47,16 @@ import java.util.concurrent.TimeUnit;
  *   <li>Keep alive: the connection is closed after 1.5 times the client's keep alive without a packet.</li>
  * </ul>
  *
- * <p>There are no persistent sessions yet, so Session Present is always 0, and no authentication yet: every
- * client is let in (a later issue adds a credential registry).
+ * <p>Authentication, when a credential registry is configured: a verified TLS client certificate names the
+ * client by its CN (no password needed; a user name, if sent, must be the same name); otherwise the user name and
+ * password are checked against the registry off the event loop (PBKDF2 is slow on purpose), reading from the
+ * socket paused and any packets already decoded held back until the answer. Refusals: MQTT 5 CONNACK 0x86 (bad
+ * user name or password) or 0x87 (not authorized), MQTT 3.1.1 0x04 or 0x05, a WARN saying why, counter
+ * {@value ProtocolVersionGate#CONNECT_REFUSED}. Without a registry every client is let in.
+ *
+ * <p>Sessions: a clean start ends the client id's previous session; otherwise it continues (Session Present 1).
+ * The session outlives the connection by the MQTT 5 Session Expiry Interval, or for MQTT 3.1.1 Clean Session 0
+ * by the server's maximum (also the cap for MQTT 5, announced in the CONNACK when it applies).
  *
  * <p>One instance per connection.
  */
@@ -57,8 +73,14 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
     private final Settings settings;
     private final MeterRegistry meters;
     private final KeepAliveHandler keepAliveHandler;
+    private final Authenticator authenticator;
+    private final SessionStore sessions;
+    private final ConnectionListener listener;
     private ScheduledFuture<?> connectTimeout;
     private ConnectedClient client;
+    /** Set while the credentials of the CONNECT are being checked; packets arriving meanwhile wait in held. */
+    private boolean authenticating;
+    private final List<Object> held = new ArrayList<>();
 
     /**
      * What the server lets a connection do, as advertised to MQTT 5 clients in the CONNACK.
@@ -66,12 +88,22 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
      * @param maxPacketBytes largest packet the decoder accepts
      * @param maxInFlight    QoS 1 publishes in flight before reading pauses (MQTT 5 Receive Maximum)
      * @param connectTimeout time allowed between opening the connection and its CONNECT
+     * @param maxSessionExpiry longest a session may outlive its connection (MQTT 3.1.1 persistent sessions get
+     *                         this; MQTT 5 clients asking for more are told this value in the CONNACK)
      */
-    public record Settings(int maxPacketBytes, int maxInFlight, Duration connectTimeout) {
+    public record Settings(int maxPacketBytes, int maxInFlight, Duration connectTimeout, Duration maxSessionExpiry) {
     }
 
+    /**
+     * @param sessions      where the clients' sessions live
+     * @param authenticator checks credentials; null lets every client in
+     */
     public ConnectHandler(ConnectedClients clients, Settings settings, KeepAliveHandler keepAliveHandler,
-                          MeterRegistry meters) {
+                          MeterRegistry meters, SessionStore sessions, Authenticator authenticator,
+                          ConnectionListener listener) {
+        this.listener = listener;
+        this.sessions = sessions;
+        this.authenticator = authenticator;
         this.clients = clients;
         this.settings = settings;
         this.keepAliveHandler = keepAliveHandler;
@@ -95,6 +127,10 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof MqttMessage message)) {
             ctx.fireChannelRead(msg);
+            return;
+        }
+        if (authenticating) {
+            held.add(msg);
             return;
         }
         MqttMessageType type = message.fixedHeader().messageType();
@@ -153,17 +189,100 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
                     MqttConnectReturnCode.CONNECTION_REFUSED_BAD_AUTHENTICATION_METHOD);
             return;
         }
-        if (header.isWillFlag()) {
-            log.debug("Client {} sent a will message on {}: wills are not supported yet, ignored",
-                    clientId, payload.willTopic());
+        if (header.isWillFlag() && isReserved(payload.willTopic())) {
+            refuse(ctx, "will_not_authorized", "client " + clientId + " left a will on " + payload.willTopic()
+                    + ": telemetry and alarm topics take no wills",
+                    v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
+                       : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED);
+            return;
         }
+        String acceptedClientId = clientId;
+        boolean clientIdAssigned = assigned;
+        if (authenticator == null) {
+            accept(ctx, connect, version, acceptedClientId, clientIdAssigned, Identity.unrestricted());
+            return;
+        }
+        Optional<String> certificateName = ClientCertificateHandler.commonName(ctx.channel());
+        if (certificateName.isPresent()) {
+            Authenticator.Result result = authenticator.certificateLogin(certificateName.get());
+            if (header.hasUserName() && !certificateName.get().equals(payload.userName())) {
+                result = new Authenticator.Result(null, Authenticator.Failure.NOT_AUTHORIZED, "user name '"
+                        + payload.userName() + "' differs from the client certificate's CN '"
+                        + certificateName.get() + "'");
+            }
+            authenticated(ctx, connect, version, acceptedClientId, clientIdAssigned, result);
+            return;
+        }
+        authenticating = true;
+        ctx.channel().config().setAutoRead(false);
+        authenticator.login(header.hasUserName() ? payload.userName() : null,
+                header.hasPassword() ? payload.passwordInBytes() : null)
+                .whenComplete((result, failure) -> ctx.executor().execute(() -> {
+                    authenticating = false;
+                    if (!ctx.channel().isActive()) {
+                        releaseHeld();
+                        return;
+                    }
+                    ctx.channel().config().setAutoRead(true);
+                    Authenticator.Result outcome = failure == null ? result : new Authenticator.Result(null,
+                            Authenticator.Failure.NOT_AUTHORIZED, "credential check failed: " + failure);
+                    authenticated(ctx, connect, version, acceptedClientId, clientIdAssigned, outcome);
+                }));
+    }
 
+    private void authenticated(ChannelHandlerContext ctx, MqttConnectMessage connect, MqttVersion version,
+                               String clientId, boolean assigned, Authenticator.Result result) {
+        if (!result.accepted()) {
+            releaseHeld();
+            boolean v5 = version == MqttVersion.MQTT_5;
+            boolean badCredentials = result.failure() == Authenticator.Failure.BAD_CREDENTIALS;
+            MqttConnectReturnCode code = badCredentials
+                    ? (v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USERNAME_OR_PASSWORD
+                          : MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD)
+                    : (v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
+                          : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED);
+            refuse(ctx, badCredentials ? "bad_credentials" : "not_authorized",
+                    "client " + clientId + ": " + result.why(), code);
+            return;
+        }
+        accept(ctx, connect, version, clientId, assigned, result.identity());
+        // Packets the client sent right behind its CONNECT, in their order.
+        List<Object> replay = new ArrayList<>(held);
+        held.clear();
+        for (Object message : replay) {
+            if (ctx.channel().isActive()) {
+                channelRead(ctx, message);
+            } else {
+                ReferenceCountUtil.release(message);
+            }
+        }
+    }
+
+    private void accept(ChannelHandlerContext ctx, MqttConnectMessage connect, MqttVersion version, String clientId,
+                        boolean assigned, Identity identity) {
+        MqttConnectVariableHeader header = connect.variableHeader();
+        MqttConnectPayload payload = connect.payload();
+        MqttProperties properties = header.properties();
+        boolean v5 = version == MqttVersion.MQTT_5;
         int keepAlive = header.keepAliveTimeSeconds();
         client = new ConnectedClient(ctx.channel(), clientId, version, keepAlive,
                 intProperty(properties, MqttProperties.REQUEST_PROBLEM_INFORMATION, 1) != 0,
                 maximumPacketSize(properties), settings.maxInFlight(),
-                meters.counter(InFlightPublishes.READ_PAUSES));
+                meters.counter(InFlightPublishes.READ_PAUSES), identity);
         client.attach();
+        if (header.isWillFlag()) {
+            MqttProperties willProperties = payload.willProperties();
+            long delay = v5 ? Integer.toUnsignedLong(intProperty(willProperties, MqttProperties.WILL_DELAY_INTERVAL, 0))
+                    : 0;
+            MqttProperties forwarded = new MqttProperties();
+            for (MqttProperties.MqttProperty<?> property : willProperties.listAll()) {
+                if (property.propertyId() != MqttProperties.WILL_DELAY_INTERVAL) {
+                    forwarded.add(property);
+                }
+            }
+            client.will(new LastWill(payload.willTopic(), payload.willMessageInBytes(),
+                    MqttQoS.valueOf(header.willQos()), header.isWillRetain(), forwarded, delay));
+        }
         if (keepAlive > 0) {
             long idleMillis = (long) (keepAlive * 1000L * KEEP_ALIVE_GRACE);
             ctx.pipeline().addAfter(HandlerNames.DECODER, HandlerNames.KEEP_ALIVE_IDLE,
@@ -179,30 +298,51 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
                     "client id taken over by a newer connection");
         });
 
-        ctx.writeAndFlush(connAck(v5, assigned ? clientId : null, properties));
-        log.info("Client {} connected from {} (MQTT {}, keep alive {} s{}{}){}", clientId, ctx.channel().remoteAddress(),
-                client.versionName(), keepAlive, assigned ? ", client id assigned" : "",
-                header.isCleanSession() ? "" : ", asked for a persistent session: not supported yet, clean session used",
-                // No authentication yet: say who claimed to be whom, so that the logs show it.
-                header.hasUserName() ? " as user '" + payload.userName() + "' (credentials not checked yet)" : "");
+        long maxExpiry = settings.maxSessionExpiry().toSeconds();
+        long requestedExpiry = v5 ? Integer.toUnsignedLong(intProperty(properties,
+                MqttProperties.SESSION_EXPIRY_INTERVAL, 0)) : header.isCleanSession() ? 0 : maxExpiry;
+        long expiry = Math.min(requestedExpiry, maxExpiry);
+        boolean sessionPresent = sessions.open(client, header.isCleanSession(), expiry);
+        ctx.writeAndFlush(connAck(v5, assigned ? clientId : null, sessionPresent,
+                requestedExpiry > maxExpiry ? expiry : -1));
+        sessions.resume(client);
+        listener.online(client);
+        log.info("Client {} connected from {} (MQTT {}, keep alive {} s{}, session {}{}) as {}", clientId,
+                ctx.channel().remoteAddress(), client.versionName(), keepAlive, assigned ? ", client id assigned" : "",
+                expiry == 0 ? "ends with the connection" : "kept " + expiry + " s after it",
+                sessionPresent ? ", continued" : "", identity);
     }
 
-    private MqttConnAckMessage connAck(boolean v5, String assignedClientId, MqttProperties connectProperties) {
+    private static boolean isReserved(String topic) {
+        return topic != null && (topic.startsWith(MqttTopics.ALARMS_PREFIX) || MqttTopics.isTelemetry(topic));
+    }
+
+    private void releaseHeld() {
+        for (Object message : held) {
+            ReferenceCountUtil.release(message);
+        }
+        held.clear();
+    }
+
+    /** @param grantedExpiry the session expiry to tell the client when it differs from its request, else -1 */
+    private MqttConnAckMessage connAck(boolean v5, String assignedClientId, boolean sessionPresent,
+                                       long grantedExpiry) {
         MqttProperties properties = MqttProperties.NO_PROPERTIES;
         if (v5) {
             properties = new MqttProperties();
-            properties.add(new MqttProperties.IntegerProperty(MqttProperties.MAXIMUM_QOS, 1));
-            properties.add(new MqttProperties.IntegerProperty(MqttProperties.RETAIN_AVAILABLE, 0));
+            // No MAXIMUM_QOS: its absence means QoS 2 is accepted (inbound; subscriptions are granted QoS 1 at most).
+            properties.add(new MqttProperties.IntegerProperty(MqttProperties.RETAIN_AVAILABLE, 1));
             properties.add(new MqttProperties.IntegerProperty(MqttProperties.RECEIVE_MAXIMUM, settings.maxInFlight()));
-            properties.add(new MqttProperties.IntegerProperty(MqttProperties.TOPIC_ALIAS_MAXIMUM, 0));
-            properties.add(new MqttProperties.IntegerProperty(MqttProperties.SHARED_SUBSCRIPTION_AVAILABLE, 0));
+            properties.add(new MqttProperties.IntegerProperty(MqttProperties.TOPIC_ALIAS_MAXIMUM,
+                    PublishValidationHandler.TOPIC_ALIAS_MAXIMUM));
+            properties.add(new MqttProperties.IntegerProperty(MqttProperties.SHARED_SUBSCRIPTION_AVAILABLE, 1));
             properties.add(new MqttProperties.IntegerProperty(MqttProperties.WILDCARD_SUBSCRIPTION_AVAILABLE, 1));
             properties.add(new MqttProperties.IntegerProperty(MqttProperties.SUBSCRIPTION_IDENTIFIER_AVAILABLE, 0));
             properties.add(new MqttProperties.IntegerProperty(MqttProperties.MAXIMUM_PACKET_SIZE,
                     settings.maxPacketBytes()));
-            if (intProperty(connectProperties, MqttProperties.SESSION_EXPIRY_INTERVAL, 0) != 0) {
-                // The client asked for a session that outlives the connection: tell it that it gets none (yet).
-                properties.add(new MqttProperties.IntegerProperty(MqttProperties.SESSION_EXPIRY_INTERVAL, 0));
+            if (grantedExpiry >= 0) {
+                properties.add(new MqttProperties.IntegerProperty(MqttProperties.SESSION_EXPIRY_INTERVAL,
+                        (int) grantedExpiry));
             }
             if (assignedClientId != null) {
                 properties.add(new MqttProperties.StringProperty(MqttProperties.ASSIGNED_CLIENT_IDENTIFIER,
@@ -211,7 +351,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
         }
         return MqttMessageBuilders.connAck()
                 .returnCode(MqttConnectReturnCode.CONNECTION_ACCEPTED)
-                .sessionPresent(false)
+                .sessionPresent(sessionPresent)
                 .properties(properties)
                 .build();
     }
@@ -226,9 +366,13 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         cancelConnectTimeout();
+        releaseHeld();
         if (client != null) {
             client.inFlight().abandon();
             clients.unregister(client);
+            boolean willPending = client.will() != null;
+            sessions.closed(client);
+            listener.offline(client, client.closeCause(), willPending);
             log.info("Client {} disconnected: {}", client,
                     client.closeReason().orElse("connection closed by the client or the network"));
         } else {

@@ -13,8 +13,11 @@ import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import io.netty.handler.codec.mqtt.MqttVersion;
 import io.netty.util.AttributeKey;
+import io.tocsin.ingest.auth.Identity;
 
 import java.net.SocketAddress;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -36,12 +39,28 @@ public final class ConnectedClient {
     private final boolean problemInformationWanted;
     private final long maximumPacketSize;
     private final InFlightPublishes inFlight;
+    private final Identity identity;
+    private volatile LastWill will;
     private final AtomicReference<String> closeReason = new AtomicReference<>();
+    private final AtomicReference<CloseCause> closeCause = new AtomicReference<>();
+
+    /** Why a connection ended, for status events; {@link #CONNECTION_LOST} when nobody said. */
+    public enum CloseCause {
+        CLEAN_DISCONNECT, KEEPALIVE_TIMEOUT, CONNECTION_LOST, CLOSED_BY_SERVER, TAKEN_OVER
+    }
     private int lastPacketId;
+    /**
+     * QoS 2 packet ids received and not released by PUBREL yet: false while the publish is being processed, true
+     * once its PUBREC went out. A PUBLISH resent with such an id is the same message, not processed again.
+     */
+    private final Map<Integer, Boolean> exactlyOnceReceived = new HashMap<>();
+    /** MQTT 5 topic aliases the client set on this connection (at most the maximum announced in the CONNACK). */
+    private final Map<Integer, String> topicAliases = new HashMap<>();
 
     ConnectedClient(Channel channel, String clientId, MqttVersion version, int keepAliveSeconds,
                     boolean problemInformationWanted, long maximumPacketSize, int maxInFlight,
-                    Counter readPauses) {
+                    Counter readPauses, Identity identity) {
+        this.identity = identity;
         this.channel = channel;
         this.clientId = clientId;
         this.version = version;
@@ -85,6 +104,25 @@ public final class ConnectedClient {
         return version == MqttVersion.MQTT_5;
     }
 
+    /** The will to publish when the connection ends abnormally; null when none (or discarded). */
+    public LastWill will() {
+        return will;
+    }
+
+    void will(LastWill will) {
+        this.will = will;
+    }
+
+    /** A normal DISCONNECT: the will is not published (MQTT 3.1.2.5). */
+    void discardWill() {
+        this.will = null;
+    }
+
+    /** Who the client proved to be, deciding what the topic ACL lets it do. */
+    public Identity identity() {
+        return identity;
+    }
+
     public int keepAliveSeconds() {
         return keepAliveSeconds;
     }
@@ -120,6 +158,11 @@ public final class ConnectedClient {
      */
     public void disconnect(MqttReasonCodes.Disconnect reason, String why) {
         closeReason.compareAndSet(null, why);
+        closeCause.compareAndSet(null, switch (reason) {
+            case KEEP_ALIVE_TIMEOUT -> CloseCause.KEEPALIVE_TIMEOUT;
+            case SESSION_TAKEN_OVER -> CloseCause.TAKEN_OVER;
+            default -> CloseCause.CLOSED_BY_SERVER;
+        });
         // A client that stopped reading would never let the DISCONNECT through: close at once then.
         if (!isV5() || !channel.isActive() || !channel.isWritable()) {
             channel.close();
@@ -138,7 +181,26 @@ public final class ConnectedClient {
     /** Closes the connection without a DISCONNECT packet (the only way to refuse something in MQTT 3.1.1). */
     public void close(String why) {
         closeReason.compareAndSet(null, why);
+        closeCause.compareAndSet(null, CloseCause.CLOSED_BY_SERVER);
         channel.close();
+    }
+
+    /** The client said DISCONNECT: close without publishing its will (unless it asked to, see DisconnectHandler). */
+    void closeCleanly(String why) {
+        closeCause.compareAndSet(null, CloseCause.CLEAN_DISCONNECT);
+        close(why);
+    }
+
+    /** The network failed under the connection: close it, as lost rather than closed by the server. */
+    public void lost(String why) {
+        closeReason.compareAndSet(null, why);
+        closeCause.compareAndSet(null, CloseCause.CONNECTION_LOST);
+        channel.close();
+    }
+
+    public CloseCause closeCause() {
+        CloseCause cause = closeCause.get();
+        return cause == null ? CloseCause.CONNECTION_LOST : cause;
     }
 
     /**
@@ -157,6 +219,49 @@ public final class ConnectedClient {
         }
         return new MqttMessage(new MqttFixedHeader(MqttMessageType.PUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
                 new MqttPubReplyMessageVariableHeader(packetId, code, properties));
+    }
+
+    /**
+     * A QoS 2 PUBLISH arrived: true when it is new (process it), false when its id is still awaiting PUBREL (a
+     * resend of a message already taken or being taken).
+     */
+    boolean firstReception(int packetId) {
+        return exactlyOnceReceived.putIfAbsent(packetId, false) == null;
+    }
+
+    /** Whether the PUBREC of a received QoS 2 packet id already went out. */
+    boolean receptionRecorded(int packetId) {
+        return Boolean.TRUE.equals(exactlyOnceReceived.get(packetId));
+    }
+
+    /** The PUBREC of a QoS 2 publish is being sent with this outcome. */
+    void received(int packetId, PubAckOutcome outcome) {
+        if (isV5() && (outcome.reasonCode().byteValue() & 0xFF) >= 0x80) {
+            // A PUBREC with an error ends the exchange (MQTT 5 4.3.3): the client may reuse the id.
+            exactlyOnceReceived.remove(packetId);
+        } else {
+            exactlyOnceReceived.put(packetId, true);
+        }
+    }
+
+    /** PUBREL: forget a QoS 2 packet id; false when it was unknown. */
+    boolean released(int packetId) {
+        return exactlyOnceReceived.remove(packetId) != null;
+    }
+
+    String topicAlias(int alias) {
+        return topicAliases.get(alias);
+    }
+
+    void topicAlias(int alias, String topic) {
+        topicAliases.put(alias, topic);
+    }
+
+    /** A PUBREC for this client's protocol (same reason codes as PUBACK for everything this server sends). */
+    MqttMessage pubRec(int packetId, MqttReasonCodes.PubAck reason, String reasonString) {
+        MqttMessage ack = pubAck(packetId, reason, reasonString);
+        return new MqttMessage(new MqttFixedHeader(MqttMessageType.PUBREC, false, MqttQoS.AT_MOST_ONCE, false, 0),
+                ack.variableHeader());
     }
 
     @Override

@@ -27,7 +27,12 @@ public final class ConnectionErrorHandler extends ChannelInboundHandlerAdapter {
         } else {
             log.warn("Closing connection of {} after an unexpected error", who, cause);
         }
-        ConnectedClient.find(ctx.channel()).ifPresentOrElse(client -> client.close("error: " + cause),
-                ctx::close);
+        ConnectedClient.find(ctx.channel()).ifPresentOrElse(client -> {
+            if (cause instanceof IOException) {
+                client.lost("network error: " + cause);
+            } else {
+                client.close("error: " + cause);
+            }
+        }, ctx::close);
     }
 }

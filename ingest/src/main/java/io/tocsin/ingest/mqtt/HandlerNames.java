@@ -3,6 +3,8 @@ package io.tocsin.ingest.mqtt;
 /** Names of the handlers in a connection's pipeline, for handlers that add others next to them. */
 public final class HandlerNames {
 
+    public static final String TLS = "tls";
+    public static final String CLIENT_CERTIFICATE = "clientCertificate";
     public static final String PROTOCOL_VERSION_GATE = "protocolVersionGate";
     public static final String DECODER = "mqttDecoder";
     public static final String ENCODER = "mqttEncoder";
@@ -13,6 +15,7 @@ public final class HandlerNames {
     public static final String PING = "ping";
     public static final String DISCONNECT = "disconnect";
     public static final String PUBLISH_VALIDATION = "publishValidation";
+    public static final String EXACTLY_ONCE = "exactlyOnce";
     public static final String TELEMETRY = "telemetry";
     public static final String RELAY = "relay";
     public static final String SUBSCRIBE = "subscribe";

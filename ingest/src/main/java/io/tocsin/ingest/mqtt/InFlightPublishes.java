@@ -10,7 +10,7 @@ import java.util.ArrayDeque;
 /**
  * The publishes of one connection that were received but are not finished yet.
  *
- * <p>It keeps the PUBACKs in the order the PUBLISHes were received, as MQTT 4.6 requires, even though their
+ * <p>It keeps the PUBACKs (and PUBRECs for QoS 2) in the order the PUBLISHes were received, as MQTT 4.6 requires, even though their
  * outcomes are decided out of order (telemetry writes to different Kafka partitions complete in any order):
  * each QoS 1 PUBLISH reserves its place with {@link #expectAck} when it arrives, and acknowledgements leave only
  * from the head of the queue.
@@ -36,6 +36,7 @@ public final class InFlightPublishes {
     private int unacknowledgedWrites;
     private boolean readingPaused;
     private boolean abandoned;
+    private boolean draining;
 
     InFlightPublishes(ConnectedClient client, int maxInFlight, Counter readPauses) {
         this.client = client;
@@ -46,7 +47,18 @@ public final class InFlightPublishes {
 
     /** A QoS 1 PUBLISH arrived: reserve its PUBACK's place in the order. Settle it later with {@link #settle}. */
     public PendingAck expectAck(int packetId) {
-        PendingAck ack = new PendingAck(packetId);
+        return expectAck(packetId, false);
+    }
+
+    /**
+     * A QoS 1 or 2 PUBLISH arrived: reserve the place of its PUBACK (QoS 1) or PUBREC (QoS 2) in the order.
+     */
+    public PendingAck expectAck(int packetId, io.netty.handler.codec.mqtt.MqttQoS qos) {
+        return expectAck(packetId, qos == io.netty.handler.codec.mqtt.MqttQoS.EXACTLY_ONCE);
+    }
+
+    private PendingAck expectAck(int packetId, boolean exactlyOnce) {
+        PendingAck ack = new PendingAck(packetId, exactlyOnce);
         if (!abandoned) {
             acks.addLast(ack);
             updateReading();
@@ -88,6 +100,16 @@ public final class InFlightPublishes {
         return readingPaused;
     }
 
+    /**
+     * The server is shutting down: stop reading this connection for good, so that what is in flight can finish
+     * (its acks still go out) while nothing new comes in.
+     */
+    public void drain() {
+        draining = true;
+        readingPaused = true;
+        client.channel().config().setAutoRead(false);
+    }
+
     /** The connection is gone: nothing more will be sent, whatever completes later. */
     public void abandon() {
         abandoned = true;
@@ -111,8 +133,14 @@ public final class InFlightPublishes {
                 abandon();
                 return;
             }
-            channel.write(client.pubAck(ack.packetId, outcome.reasonCode(), outcome.reasonString()),
-                    channel.voidPromise());
+            if (ack.exactlyOnce) {
+                client.received(ack.packetId, outcome);
+                channel.write(client.pubRec(ack.packetId, outcome.reasonCode(), outcome.reasonString()),
+                        channel.voidPromise());
+            } else {
+                channel.write(client.pubAck(ack.packetId, outcome.reasonCode(), outcome.reasonString()),
+                        channel.voidPromise());
+            }
             wrote = true;
         }
         if (wrote) {
@@ -121,7 +149,7 @@ public final class InFlightPublishes {
     }
 
     private void updateReading() {
-        if (abandoned) {
+        if (abandoned || draining) {
             return;
         }
         int pending = pending();
@@ -140,10 +168,12 @@ public final class InFlightPublishes {
     /** The place of one PUBACK in the connection's order. */
     public static final class PendingAck {
         private final int packetId;
+        private final boolean exactlyOnce;
         private PubAckOutcome outcome;
 
-        private PendingAck(int packetId) {
+        private PendingAck(int packetId, boolean exactlyOnce) {
             this.packetId = packetId;
+            this.exactlyOnce = exactlyOnce;
         }
 
         public int packetId() {

@@ -6,7 +6,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
-import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
+import io.tocsin.ingest.pubsub.TopicFilter;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,12 +18,10 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>a topic name must not be empty nor contain '+', '#' or U+0000 (MQTT 4.7.3) - 0x90;</li>
- *   <li>QoS 2 is not supported yet (the CONNACK advertises Maximum QoS 1) - 0x9B;</li>
- *   <li>topic aliases are not supported (Topic Alias Maximum 0) - 0x94.</li>
+ *   <li>a topic alias (MQTT 5) must be 1..{@value #TOPIC_ALIAS_MAXIMUM} - 0x94, and an empty topic name must use an
+ *       alias set before on this connection - 0x82. The alias is resolved here: handlers after this one see the
+ *       topic name.</li>
  * </ul>
- *
- * <p>The retain flag is accepted and ignored: retained messages are not supported yet and nothing is retained.
- * (MQTT 5 would allow closing with 0x9A; dropping a device's telemetry over a flag is not worth it.)
  *
  * <p>Netty's decoder already refuses wildcard topic names, as a malformed packet (see
  * {@link MalformedPacketHandler}); the check here keeps the rule in one readable place whatever the decoder does.
@@ -35,6 +34,8 @@ public final class PublishValidationHandler extends ChannelInboundHandlerAdapter
      * on a topic's content (telemetry, relay).
      */
     public static final String PUBLISH_REFUSED = "tocsin.ingest.publish.refused";
+    /** Topic aliases an MQTT 5 client may set per connection (announced in the CONNACK). */
+    public static final int TOPIC_ALIAS_MAXIMUM = 16;
 
     private static final Logger log = LoggerFactory.getLogger(PublishValidationHandler.class);
 
@@ -51,19 +52,47 @@ public final class PublishValidationHandler extends ChannelInboundHandlerAdapter
             return;
         }
         String topic = publish.variableHeader().topicName();
-        if (topic == null || topic.isEmpty() || topic.indexOf('+') >= 0 || topic.indexOf('#') >= 0
-                || topic.indexOf('\u0000') >= 0) {
+        MqttProperties.MqttProperty<?> aliasProperty =
+                publish.variableHeader().properties().getProperty(MqttProperties.TOPIC_ALIAS);
+        if (aliasProperty != null) {
+            ConnectedClient client = ConnectedClient.of(ctx.channel());
+            int alias = aliasProperty.value() instanceof Integer value ? value : 0;
+            if (alias == 0 || alias > TOPIC_ALIAS_MAXIMUM) {
+                refuse(ctx, publish, "topic_alias_invalid", MqttReasonCodes.Disconnect.TOPIC_ALIAS_INVALID,
+                        "topic alias " + alias + " outside 1.." + TOPIC_ALIAS_MAXIMUM);
+                return;
+            }
+            if (topic == null || topic.isEmpty()) {
+                topic = client.topicAlias(alias);
+                if (topic == null) {
+                    refuse(ctx, publish, "topic_alias_unknown", MqttReasonCodes.Disconnect.PROTOCOL_ERROR,
+                            "topic alias " + alias + " used before it was set");
+                    return;
+                }
+            } else if (TopicFilter.isValidTopicName(topic)) {
+                client.topicAlias(alias, topic);
+            }
+            publish = withTopic(publish, topic);
+        }
+        if (!TopicFilter.isValidTopicName(topic)) {
             refuse(ctx, publish, "invalid_topic_name", MqttReasonCodes.Disconnect.TOPIC_NAME_INVALID,
                     "PUBLISH topic name must be non-empty without wildcards: '" + topic + "'");
-        } else if (publish.fixedHeader().qosLevel() == MqttQoS.EXACTLY_ONCE) {
-            refuse(ctx, publish, "qos_not_supported", MqttReasonCodes.Disconnect.QOS_NOT_SUPPORTED,
-                    "QoS 2 is not supported (maximum QoS 1), topic " + topic);
-        } else if (publish.variableHeader().properties().getProperty(MqttProperties.TOPIC_ALIAS) != null) {
-            refuse(ctx, publish, "topic_alias_not_supported", MqttReasonCodes.Disconnect.TOPIC_ALIAS_INVALID,
-                    "topic aliases are not supported (topic alias maximum 0), topic " + topic);
         } else {
-            ctx.fireChannelRead(msg);
+            ctx.fireChannelRead(publish);
         }
+    }
+
+    /** The same PUBLISH with its topic name resolved and the alias property removed (it meant nothing further). */
+    private static MqttPublishMessage withTopic(MqttPublishMessage publish, String topic) {
+        MqttProperties properties = new MqttProperties();
+        for (MqttProperties.MqttProperty<?> property : publish.variableHeader().properties().listAll()) {
+            if (property.propertyId() != MqttProperties.TOPIC_ALIAS) {
+                properties.add(property);
+            }
+        }
+        return new MqttPublishMessage(publish.fixedHeader(),
+                new MqttPublishVariableHeader(topic, publish.variableHeader().packetId(), properties),
+                publish.payload());
     }
 
     private void refuse(ChannelHandlerContext ctx, MqttPublishMessage publish, String reason,

@@ -17,21 +17,29 @@ import io.tocsin.ingest.mqtt.ConnectedClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * A connected client as a {@link Subscriber}: turns a routed message into a PUBLISH on its connection.
+ * The connection of a client as the end of its {@link Session}: turns a routed message into a PUBLISH.
  *
  * <p>Writes happen on the connection's event loop (routing may run on another loop or on the alarm thread), so
- * packet identifiers need no lock and messages from one publisher keep their order.
+ * packet identifiers need no lock and messages keep their order.
+ *
+ * <p>QoS 1 messages sent and not acknowledged yet are remembered (in sending order) until the client's PUBACK:
+ * if the connection closes first, they go back to the session and are resent when the client returns (if its
+ * session persists).
  *
  * <p>A subscriber that stops reading must not make the server buffer without bound: once its connection is over
  * its write buffer high-water mark, QoS 0 messages to it are dropped and a QoS 1 message disconnects it (so that
- * it reconnects and is visible in the logs, rather than silently falling behind on alarms).
+ * it reconnects and is visible in the logs, rather than silently falling behind on alarms); that message stays
+ * in its session if it persists.
  */
-public final class ChannelSubscriber implements Subscriber {
+public final class ChannelSubscriber {
 
     private static final Logger log = LoggerFactory.getLogger(ChannelSubscriber.class);
     private static final AttributeKey<ChannelSubscriber> KEY = AttributeKey.valueOf(ChannelSubscriber.class, "subscriber");
@@ -39,65 +47,87 @@ public final class ChannelSubscriber implements Subscriber {
     private static final int PUBLISH_OVERHEAD_BYTES = 13;
 
     private final ConnectedClient client;
+    private final Session session;
     private final Counter dropped;
+    private final Map<Integer, Delivery> unacknowledged = new LinkedHashMap<>();
 
-    private ChannelSubscriber(ConnectedClient client, Counter dropped) {
+    private ChannelSubscriber(ConnectedClient client, Session session, Counter dropped) {
         this.client = client;
+        this.session = session;
         this.dropped = dropped;
     }
 
-    /** The subscriber of a client's connection, created on its first use. Event loop only. */
-    static ChannelSubscriber of(ConnectedClient client, Counter dropped) {
-        Channel channel = client.channel();
-        ChannelSubscriber subscriber = channel.attr(KEY).get();
-        if (subscriber == null) {
-            subscriber = new ChannelSubscriber(client, dropped);
-            channel.attr(KEY).set(subscriber);
-        }
+    /** Binds a session to a client's connection. Event loop only. */
+    static ChannelSubscriber attach(ConnectedClient client, Session session, Counter dropped) {
+        ChannelSubscriber subscriber = new ChannelSubscriber(client, session, dropped);
+        client.channel().attr(KEY).set(subscriber);
         return subscriber;
     }
 
-    /** The subscriber of a connection, if it ever subscribed. */
+    /** The subscriber of a connection, once its session is open. */
     static Optional<ChannelSubscriber> find(Channel channel) {
         return Optional.ofNullable(channel.attr(KEY).get());
     }
 
-    @Override
+    Session session() {
+        return session;
+    }
+
     public String clientId() {
         return client.clientId();
     }
 
-    @Override
-    public void deliver(String topic, byte[] payload, MqttQoS qos, MqttProperties properties) {
+    /** The client acknowledged a QoS 1 message. Event loop only. */
+    void acknowledged(int packetId) {
+        unacknowledged.remove(packetId);
+    }
+
+    /** The QoS 1 messages sent and not acknowledged, in sending order; forgets them. Event loop only. */
+    List<Delivery> takeUnacknowledged() {
+        List<Delivery> taken = new ArrayList<>(unacknowledged.values());
+        unacknowledged.clear();
+        return taken;
+    }
+
+    void deliver(Delivery delivery) {
         Channel channel = client.channel();
         if (!channel.isActive()) {
+            session.undelivered(delivery);
             return;
         }
         EventLoop eventLoop = channel.eventLoop();
         if (eventLoop.inEventLoop()) {
-            send(topic, payload, qos, properties);
+            send(delivery);
             return;
         }
         try {
-            eventLoop.execute(() -> send(topic, payload, qos, properties));
+            eventLoop.execute(() -> send(delivery));
         } catch (RejectedExecutionException e) {
             // The server is shutting down: the connection is about to close anyway.
             log.debug("Delivery to client {} skipped: server shutting down", client.clientId());
         }
     }
 
-    private void send(String topic, byte[] payload, MqttQoS qos, MqttProperties properties) {
+    private void send(Delivery delivery) {
         Channel channel = client.channel();
+        String topic = delivery.topic();
         if (!channel.isActive()) {
+            session.undelivered(delivery);
             return;
         }
-        if (client.isV5() && packetSize(topic, payload, properties) > client.maximumPacketSize()) {
+        long now = System.nanoTime();
+        if (delivery.expired(now)) {
+            return;
+        }
+        MqttProperties properties = client.isV5() ? delivery.propertiesAt(now) : MqttProperties.NO_PROPERTIES;
+        if (client.isV5() && packetSize(topic, delivery.payload(), properties) > client.maximumPacketSize()) {
             // MQTT 5 3.1.2-25: never send a client more than it said it accepts.
             dropped.increment();
             log.warn("Message on {} not delivered to client {}: {} bytes payload exceeds its maximum packet size {}",
-                    topic, client, payload.length, client.maximumPacketSize());
+                    topic, client, delivery.payload().length, client.maximumPacketSize());
             return;
         }
+        MqttQoS qos = delivery.qos() == MqttQoS.EXACTLY_ONCE ? MqttQoS.AT_LEAST_ONCE : delivery.qos();
         if (!channel.isWritable()) {
             dropped.increment();
             if (qos == MqttQoS.AT_MOST_ONCE) {
@@ -105,19 +135,23 @@ public final class ChannelSubscriber implements Subscriber {
                 return;
             }
             log.warn("Disconnecting client {}: it is not reading its messages (write buffer full), message on {} "
-                    + "dropped", client, topic);
+                    + "kept in its session if it persists", client, topic);
+            session.undelivered(delivery);
             client.disconnect(MqttReasonCodes.Disconnect.QUOTA_EXCEEDED, "client not reading its messages");
             return;
         }
-        int packetId = qos == MqttQoS.AT_LEAST_ONCE ? client.nextPacketId() : 0;
+        int packetId = 0;
+        if (qos == MqttQoS.AT_LEAST_ONCE) {
+            packetId = client.nextPacketId();
+            unacknowledged.put(packetId, delivery);
+        }
         MqttPublishMessage publish = new MqttPublishMessage(
-                new MqttFixedHeader(MqttMessageType.PUBLISH, false, qos, false, 0),
-                new MqttPublishVariableHeader(topic, packetId,
-                        client.isV5() ? properties : MqttProperties.NO_PROPERTIES),
-                Unpooled.wrappedBuffer(payload));
+                new MqttFixedHeader(MqttMessageType.PUBLISH, delivery.duplicate() && qos != MqttQoS.AT_MOST_ONCE,
+                        qos, delivery.retained(), 0),
+                new MqttPublishVariableHeader(topic, packetId, properties),
+                Unpooled.wrappedBuffer(delivery.payload()));
         channel.writeAndFlush(publish, channel.voidPromise());
     }
-
     private static long packetSize(String topic, byte[] payload, MqttProperties properties) {
         long size = PUBLISH_OVERHEAD_BYTES + (long) ByteBufUtil.utf8Bytes(topic) + payload.length;
         // Forwarded properties (content type, correlation data ...): identifier + length + value, slightly over.

@@ -11,8 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * PUBACK from a subscriber for a QoS 1 message the server sent it. Accepted and otherwise ignored: nothing is
- * redelivered yet (a later issue adds persistent sessions, which will track these).
+ * PUBACK from a subscriber for a QoS 1 message the server sent it: the message is done (until then it would be
+ * resent to a persistent session after a reconnect).
  */
 @ChannelHandler.Sharable
 public final class DeliveryAckHandler extends ChannelInboundHandlerAdapter {
@@ -24,6 +24,9 @@ public final class DeliveryAckHandler extends ChannelInboundHandlerAdapter {
         if (!(msg instanceof MqttMessage message) || message.fixedHeader().messageType() != MqttMessageType.PUBACK) {
             ctx.fireChannelRead(msg);
             return;
+        }
+        if (message.variableHeader() instanceof io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader id) {
+            ChannelSubscriber.find(ctx.channel()).ifPresent(subscriber -> subscriber.acknowledged(id.messageId()));
         }
         if (log.isTraceEnabled() && message.variableHeader() instanceof MqttPubReplyMessageVariableHeader header) {
             log.trace("Client {} acknowledged packet {} (reason 0x{})", ConnectedClient.of(ctx.channel()).clientId(),

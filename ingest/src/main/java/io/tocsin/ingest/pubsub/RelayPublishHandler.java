@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Plain publish/subscribe between clients for every topic that is not telemetry (consoles, sirens, acknowledgement
- * buttons): the message goes to the matching subscribers and a QoS 1 PUBLISH is acknowledged at once (there is
- * nothing to wait for: no persistence, no retained messages yet). The PUBACK still takes its place in the
+ * buttons): the message goes to the matching subscribers (and, with the RETAIN flag, becomes the topic's retained
+ * message) and a QoS 1 PUBLISH is acknowledged at once (PUBREC for QoS 2). The PUBACK still takes its place in the
  * connection's order behind pending telemetry acknowledgements.
  *
  * <p>The alarm topics belong to the platform: a client publishing there could make a fire station roll out, so
@@ -45,9 +45,11 @@ public final class RelayPublishHandler extends ChannelInboundHandlerAdapter {
     };
 
     private final SubscriptionRegistry registry;
+    private final RetainedMessages retained;
     private final MeterRegistry meters;
 
-    public RelayPublishHandler(SubscriptionRegistry registry, MeterRegistry meters) {
+    public RelayPublishHandler(SubscriptionRegistry registry, RetainedMessages retained, MeterRegistry meters) {
+        this.retained = retained;
         this.registry = registry;
         this.meters = meters;
     }
@@ -70,8 +72,8 @@ public final class RelayPublishHandler extends ChannelInboundHandlerAdapter {
         String topic = publish.variableHeader().topicName();
         MqttQoS qos = publish.fixedHeader().qosLevel();
         InFlightPublishes inFlight = client.inFlight();
-        InFlightPublishes.PendingAck ack = qos == MqttQoS.AT_LEAST_ONCE
-                ? inFlight.expectAck(publish.variableHeader().packetId()) : null;
+        InFlightPublishes.PendingAck ack = qos != MqttQoS.AT_MOST_ONCE
+                ? inFlight.expectAck(publish.variableHeader().packetId(), qos) : null;
 
         if (topic.startsWith(MqttTopics.ALARMS_PREFIX)) {
             meters.counter(PublishValidationHandler.PUBLISH_REFUSED, "reason", "reserved_topic").increment();
@@ -85,8 +87,12 @@ public final class RelayPublishHandler extends ChannelInboundHandlerAdapter {
         }
 
         byte[] payload = ByteBufUtil.getBytes(publish.payload());
-        Subscriber publisher = ChannelSubscriber.find(ctx.channel()).orElse(null);
-        int receivers = registry.route(publisher, topic, payload, qos, forwarded(publish.variableHeader().properties()));
+        Subscriber publisher = Sessions.of(client);
+        MqttProperties properties = forwarded(publish.variableHeader().properties());
+        if (publish.fixedHeader().isRetain()) {
+            retained.retain(topic, payload, qos, properties);
+        }
+        int receivers = registry.route(publisher, topic, payload, qos, properties);
         meters.counter(RELAYED).increment();
         log.debug("Client {} published {} bytes on {} (QoS {}) to {} subscribers", client.clientId(), payload.length,
                 topic, qos.value(), receivers);

@@ -15,24 +15,27 @@ import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import io.netty.handler.codec.mqtt.MqttSubAckMessage;
 import io.netty.handler.codec.mqtt.MqttSubAckPayload;
 import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
+import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
 import io.netty.handler.codec.mqtt.MqttTopicSubscription;
 import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
 import io.tocsin.ingest.mqtt.ConnectHandler;
 import io.tocsin.ingest.mqtt.ConnectedClient;
+import io.tocsin.proto.MqttTopics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
- * SUBSCRIBE and UNSUBSCRIBE, and forgetting a connection's subscriptions when it closes (no persistent sessions
- * yet).
+ * SUBSCRIBE and UNSUBSCRIBE of a client's session (subscriptions outlive the connection when the session does).
  *
  * <p>Each filter is answered on its own in the SUBACK: a valid one is granted min(requested QoS, 1); an invalid
  * one gets 0x80 (MQTT 3.1.1 failure) or 0x8F (MQTT 5 topic filter invalid) while the others still succeed.
- * Shared subscriptions ("$share/...") are refused to MQTT 5 clients with 0x9E, as the CONNACK advertised; for
- * MQTT 3.1.1 such a filter is an ordinary one.
+ * The topic ACL refuses a filter the client's identity may not use (0x87 / 0x80): a station gets the alarms of
+ * its own sites only, a device no alarms. Shared subscriptions ("$share/{group}/{filter}", MQTT 5) deliver each message to one member of the group (see
+ * {@link SubscriptionRegistry#subscribeShared}); for MQTT 3.1.1 such a filter is an ordinary one.
  *
  * <p>The subscription is in place before the SUBACK is written, so every message published after the client
  * saw its SUBACK reaches it.
@@ -41,15 +44,21 @@ import java.util.List;
 public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
 
     public static final String DELIVERIES_DROPPED = "tocsin.ingest.deliveries.dropped";
+    /** Topic filters refused in a SUBACK (tag {@code reason}: invalid_filter, not_authorized, shared). */
+    public static final String SUBSCRIBE_REFUSED = "tocsin.ingest.subscribe.refused";
+    /** An alarm topic of a site no station can cover: a filter matching it would see every site's alarms. */
+    private static final String[] SOME_UNCOVERED_SITE_ALARMS = TopicFilter.levels(MqttTopics.ALARMS_PREFIX + "\u0000");
 
     private static final Logger log = LoggerFactory.getLogger(SubscribeHandler.class);
     private static final String SHARED_SUBSCRIPTION_PREFIX = "$share/";
 
     private final SubscriptionRegistry registry;
+    private final RetainedMessages retained;
     private final MeterRegistry meters;
     private final Counter deliveriesDropped;
 
-    public SubscribeHandler(SubscriptionRegistry registry, MeterRegistry meters) {
+    public SubscribeHandler(SubscriptionRegistry registry, RetainedMessages retained, MeterRegistry meters) {
+        this.retained = retained;
         this.registry = registry;
         this.meters = meters;
         this.deliveriesDropped = meters.counter(DELIVERIES_DROPPED);
@@ -73,23 +82,54 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
             protocolError(client, "SUBSCRIBE without any topic filter");
             return;
         }
-        ChannelSubscriber subscriber = ChannelSubscriber.of(client, deliveriesDropped);
+        Session subscriber = Sessions.of(client);
         List<MqttReasonCodes.SubAck> codes = new ArrayList<>(requested.size());
+        List<Delivery> retainedToSend = new ArrayList<>();
         for (MqttTopicSubscription subscription : requested) {
             String filter = subscription.topicFilter();
             if (!TopicFilter.isValid(filter)) {
+                meters.counter(SUBSCRIBE_REFUSED, "reason", "invalid_filter").increment();
                 log.warn("Client {} subscribed to an invalid topic filter '{}': refused", client, filter);
                 codes.add(client.isV5() ? MqttReasonCodes.SubAck.TOPIC_FILTER_INVALID
                         : MqttReasonCodes.SubAck.UNSPECIFIED_ERROR);
-            } else if (client.isV5() && filter.startsWith(SHARED_SUBSCRIPTION_PREFIX)) {
-                log.warn("Client {} asked for shared subscription '{}': not supported, refused", client, filter);
-                codes.add(MqttReasonCodes.SubAck.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED);
+            } else if (client.isV5() && filter.startsWith(SHARED_SUBSCRIPTION_PREFIX)
+                    && sharedParts(filter) == null) {
+                meters.counter(SUBSCRIBE_REFUSED, "reason", "invalid_filter").increment();
+                log.warn("Client {} subscribed to an invalid shared subscription '{}': refused", client, filter);
+                codes.add(MqttReasonCodes.SubAck.TOPIC_FILTER_INVALID);
+            } else if (!client.identity().maySubscribe(alarmSites(innerFilter(client, filter)))) {
+                meters.counter(SUBSCRIBE_REFUSED, "reason", "not_authorized").increment();
+                log.warn("Client {} ({}) may not subscribe to '{}': refused (stations subscribe to "
+                        + "{}{{site}} for each site they cover)", client, client.identity(), filter,
+                        MqttTopics.ALARMS_PREFIX);
+                codes.add(client.isV5() ? MqttReasonCodes.SubAck.NOT_AUTHORIZED
+                        : MqttReasonCodes.SubAck.UNSPECIFIED_ERROR);
             } else {
                 MqttQoS granted = subscription.qualityOfService() == MqttQoS.AT_MOST_ONCE
                         ? MqttQoS.AT_MOST_ONCE : MqttQoS.AT_LEAST_ONCE;
                 // No Local (MQTT 5 only): do not send the client its own messages through this filter.
                 boolean noLocal = client.isV5() && subscription.option().isNoLocal();
-                registry.subscribe(subscriber, TopicFilter.parse(filter), granted, noLocal);
+                boolean existed = registry.subscriptionsOf(subscriber).containsKey(filter);
+                String[] shared = client.isV5() ? sharedParts(filter) : null;
+                TopicFilter parsed = TopicFilter.parse(shared == null ? filter : shared[1]);
+                if (shared != null) {
+                    // No retained messages for shared subscriptions (MQTT 5 4.8.2).
+                    registry.subscribeShared(subscriber, shared[0], parsed, granted);
+                } else {
+                    registry.subscribe(subscriber, parsed, granted, noLocal);
+                }
+                MqttSubscriptionOption.RetainedHandlingPolicy retainHandling = client.isV5()
+                        ? subscription.option().retainHandling()
+                        : MqttSubscriptionOption.RetainedHandlingPolicy.SEND_AT_SUBSCRIBE;
+                if (shared == null && retainHandling == MqttSubscriptionOption.RetainedHandlingPolicy.SEND_AT_SUBSCRIBE
+                        || (retainHandling == MqttSubscriptionOption.RetainedHandlingPolicy
+                                .SEND_AT_SUBSCRIBE_IF_NOT_YET_EXISTS && !existed)) {
+                    for (Delivery message : retained.matching(parsed)) {
+                        MqttQoS qos = message.qos().value() < granted.value() ? message.qos() : granted;
+                        retainedToSend.add(new Delivery(message.topic(), message.payload(), qos,
+                                message.properties(), message.expiresAtNanos(), true, false));
+                    }
+                }
                 codes.add(granted == MqttQoS.AT_MOST_ONCE ? MqttReasonCodes.SubAck.GRANTED_QOS_0
                         : MqttReasonCodes.SubAck.GRANTED_QOS_1);
                 log.info("Client {} subscribed to {} (QoS {})", client.clientId(), filter, granted.value());
@@ -101,6 +141,56 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
                         MqttProperties.NO_PROPERTIES),
                 new MqttSubAckPayload(codes.toArray(MqttReasonCodes.SubAck[]::new)));
         ctx.writeAndFlush(subAck, ctx.voidPromise());
+        // After the SUBACK (MQTT 3.8.4): the retained messages of the new subscriptions.
+        retainedToSend.forEach(subscriber::deliver);
+    }
+
+    /** "$share/{name}/{filter}" as {name, filter}; null when not a valid shared subscription. */
+    static String[] sharedParts(String filter) {
+        if (!filter.startsWith(SHARED_SUBSCRIPTION_PREFIX)) {
+            return null;
+        }
+        String rest = filter.substring(SHARED_SUBSCRIPTION_PREFIX.length());
+        int slash = rest.indexOf('/');
+        if (slash <= 0) {
+            return null;
+        }
+        String name = rest.substring(0, slash);
+        String inner = rest.substring(slash + 1);
+        if (name.indexOf('+') >= 0 || name.indexOf('#') >= 0 || !TopicFilter.isValid(inner)) {
+            return null;
+        }
+        return new String[] {name, inner};
+    }
+
+    private static String innerFilter(ConnectedClient client, String filter) {
+        String[] shared = client.isV5() ? sharedParts(filter) : null;
+        return shared == null ? filter : shared[1];
+    }
+
+    /**
+     * The sites whose alarm topic ({@code tocsin/v1/alarms/{site}}) a valid filter matches: none, one, or null for
+     * any site at all.
+     */
+    static Set<String> alarmSites(String filter) {
+        if (TopicFilter.parse(filter).matches(SOME_UNCOVERED_SITE_ALARMS)) {
+            return null;
+        }
+        String[] levels = TopicFilter.levels(filter);
+        String[] alarm = TopicFilter.levels(MqttTopics.ALARMS_PREFIX + "site");
+        if (levels.length < alarm.length) {
+            return Set.of();
+        }
+        for (int i = 0; i < alarm.length - 1; i++) {
+            if (!levels[i].equals("+") && !levels[i].equals(alarm[i])) {
+                return Set.of();
+            }
+        }
+        // The site level is a literal here ('+' or '#' would have matched the probe above).
+        String site = levels[alarm.length - 1];
+        boolean endsThere = levels.length == alarm.length
+                || (levels.length == alarm.length + 1 && levels[alarm.length].equals("#"));
+        return endsThere ? Set.of(site) : Set.of();
     }
 
     private void onUnsubscribe(ChannelHandlerContext ctx, MqttUnsubscribeMessage unsubscribe) {
@@ -112,7 +202,7 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
         }
         MqttMessageBuilders.UnsubAckBuilder unsubAck = MqttMessageBuilders.unsubAck()
                 .packetId(unsubscribe.idAndPropertiesVariableHeader().messageId());
-        ChannelSubscriber subscriber = ChannelSubscriber.of(client, deliveriesDropped);
+        Session subscriber = Sessions.of(client);
         for (String filter : filters) {
             boolean removed = registry.unsubscribe(subscriber, filter);
             log.info("Client {} unsubscribed from {}{}", client.clientId(), filter, removed ? "" : " (was not subscribed)");
@@ -129,11 +219,5 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
         meters.counter(ConnectHandler.PROTOCOL_ERRORS, "reason", "empty_subscription").increment();
         log.warn("Closing connection of client {}: {}", client, why);
         client.disconnect(MqttReasonCodes.Disconnect.PROTOCOL_ERROR, why);
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        ChannelSubscriber.find(ctx.channel()).ifPresent(registry::removeAll);
-        ctx.fireChannelInactive();
     }
 }

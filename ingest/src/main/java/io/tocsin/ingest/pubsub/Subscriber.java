@@ -9,6 +9,11 @@ public interface Subscriber {
     /** For log lines. */
     String clientId();
 
+    /** Whether it can receive now (a connected client); shared subscriptions prefer those. */
+    default boolean online() {
+        return true;
+    }
+
     /**
      * Sends one message. Called from any thread; must not block. The payload array is shared between
      * subscribers and must not be modified.

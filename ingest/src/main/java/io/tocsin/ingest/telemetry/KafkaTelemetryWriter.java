@@ -27,6 +27,9 @@ import java.util.concurrent.CompletableFuture;
  *   <li>{@code acks=all} and idempotence: a batch acknowledged to the device is on every in-sync replica, and
  *       Kafka's retries do not duplicate or reorder it;</li>
  *   <li>{@code linger.ms=1}: no waiting to fill batches (Kafka 4 defaults to 5 ms);</li>
+ *   <li>{@code batch.size} 256 KiB: with idempotence at most 5 requests are in flight to a broker, so the batch size
+ *       caps how many records can be on their way; at 16 KiB (the default) a thousand devices with batches in
+ *       flight queue up in the producer (the ingest bench measured 8.7k acked/s at 16 KiB, 15.8k at 256 KiB);</li>
  *   <li>a bounded delivery timeout (default 30 s): past it the future fails and the device is told to resend,
  *       rather than waiting for minutes; {@code request.timeout.ms} is half of it so that one retry fits;</li>
  *   <li>{@code max.block.ms} small: {@code send()} runs on Netty's event loop and must not stall it when Kafka's
@@ -45,6 +48,7 @@ public final class KafkaTelemetryWriter implements TelemetryWriter, AutoCloseabl
     private static final Logger log = LoggerFactory.getLogger(KafkaTelemetryWriter.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
     private static final long LINGER_MS = 1;
+    private static final int BATCH_BYTES = 256 * 1024;
 
     private final Producer<String, byte[]> producer;
     private final String topic;
@@ -96,6 +100,7 @@ public final class KafkaTelemetryWriter implements TelemetryWriter, AutoCloseabl
         properties.put(ProducerConfig.ACKS_CONFIG, "all");
         properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         properties.put(ProducerConfig.LINGER_MS_CONFIG, (int) LINGER_MS);
+        properties.put(ProducerConfig.BATCH_SIZE_CONFIG, BATCH_BYTES);
         properties.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) deliveryMs);
         // Kafka requires delivery.timeout.ms >= linger.ms + request.timeout.ms.
         properties.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) ((deliveryMs - LINGER_MS) / 2));

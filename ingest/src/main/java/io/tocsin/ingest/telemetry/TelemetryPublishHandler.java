@@ -41,6 +41,9 @@ import java.util.concurrent.TimeUnit;
  * MQTT 5 QoS 1 a PUBACK with 0x90 (topic) or 0x99 (payload) and a Reason String. The connection stays open:
  * one bad batch must not cut a gateway's other sensors off.
  *
+ * <p>The topic ACL applies first: a device may publish only its own site and device's topic, a station none
+ * (MQTT 5 PUBACK 0x87 not authorized).
+ *
  * <p>MQTT 3.1.1 has no negative acknowledgement. A refused QoS 1 batch gets a plain PUBACK there: closing the
  * connection instead would make the device resend the same bad batch forever and never get its good ones
  * through. The refusal is visible in the logs and the counter.
@@ -67,6 +70,7 @@ public final class TelemetryPublishHandler extends ChannelInboundHandlerAdapter 
     /** Why a batch is refused, as the counter tag and the MQTT 5 reason code say it. */
     enum Refusal {
         BAD_TOPIC("bad_topic", MqttReasonCodes.PubAck.TOPIC_NAME_INVALID),
+        NOT_AUTHORIZED("not_authorized", MqttReasonCodes.PubAck.NOT_AUTHORIZED),
         BAD_PAYLOAD("bad_payload", MqttReasonCodes.PubAck.PAYLOAD_FORMAT_INVALID),
         EMPTY_BATCH("empty_batch", MqttReasonCodes.PubAck.PAYLOAD_FORMAT_INVALID),
         SITE_DEVICE_MISMATCH("site_device_mismatch", MqttReasonCodes.PubAck.PAYLOAD_FORMAT_INVALID);
@@ -118,9 +122,11 @@ public final class TelemetryPublishHandler extends ChannelInboundHandlerAdapter 
         long receivedAt = System.nanoTime();
         ConnectedClient client = ConnectedClient.of(ctx.channel());
         String topic = publish.variableHeader().topicName();
-        // Reserve the PUBACK's place first: whatever happens below, acks leave in the order publishes came in.
-        PendingAck ack = publish.fixedHeader().qosLevel() == MqttQoS.AT_LEAST_ONCE
-                ? client.inFlight().expectAck(publish.variableHeader().packetId()) : null;
+        // Reserve the PUBACK's (QoS 2: PUBREC's) place first: whatever happens below, acks leave in the order
+        // publishes came in.
+        MqttQoS qos = publish.fixedHeader().qosLevel();
+        PendingAck ack = qos != MqttQoS.AT_MOST_ONCE
+                ? client.inFlight().expectAck(publish.variableHeader().packetId(), qos) : null;
 
         Optional<DeviceAddress> parsed = MqttTopics.parseTelemetry(topic);
         if (parsed.isEmpty()) {
@@ -129,6 +135,11 @@ public final class TelemetryPublishHandler extends ChannelInboundHandlerAdapter 
             return;
         }
         DeviceAddress address = parsed.get();
+        if (!client.identity().mayPublishTelemetry(address)) {
+            refuse(client, topic, ack, Refusal.NOT_AUTHORIZED, client.identity() + " may not publish telemetry of site '"
+                    + address.siteId() + "' device '" + address.deviceId() + "'");
+            return;
+        }
         byte[] payload = ByteBufUtil.getBytes(publish.payload());
         TelemetryBatch batch;
         try {

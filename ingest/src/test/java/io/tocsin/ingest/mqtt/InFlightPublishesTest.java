@@ -24,7 +24,8 @@ class InFlightPublishesTest {
     private final Counter pauses = new SimpleMeterRegistry().counter("pauses");
 
     private ConnectedClient client(MqttVersion version, int maxInFlight) {
-        return new ConnectedClient(channel, "gw", version, 30, true, Long.MAX_VALUE, maxInFlight, pauses);
+        return new ConnectedClient(channel, "gw", version, 30, true, Long.MAX_VALUE, maxInFlight, pauses,
+                io.tocsin.ingest.auth.Identity.unrestricted());
     }
 
     private List<MqttPubReplyMessageVariableHeader> sentAcks() {

@@ -77,6 +77,8 @@ public final class RawMqttClient implements AutoCloseable {
     public record Packet(int type, int flags, byte[] body) {
         public static final int CONNACK = 2;
         public static final int PUBACK = 4;
+        public static final int PUBREC = 5;
+        public static final int PUBCOMP = 7;
         public static final int SUBACK = 9;
         public static final int UNSUBACK = 11;
         public static final int PINGRESP = 13;
@@ -124,6 +126,39 @@ public final class RawMqttClient implements AutoCloseable {
         }
         body.writeBytes(payload);
         return packet(0x30 | (qos << 1), body.toByteArray());
+    }
+
+    /** An MQTT 5 PUBLISH whose only property is a Topic Alias (topic may be empty to use the alias). */
+    public static byte[] publishWithAlias(String topic, int alias, int qos, int packetId, byte[] payload) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        writeString(body, topic);
+        if (qos > 0) {
+            body.write(packetId >> 8);
+            body.write(packetId & 0xFF);
+        }
+        body.write(3); // properties length
+        body.write(0x23); // Topic Alias
+        body.write(alias >> 8);
+        body.write(alias & 0xFF);
+        body.writeBytes(payload);
+        return packet(0x30 | (qos << 1), body.toByteArray());
+    }
+
+    /** PUBREL (fixed header flags 0b0010), MQTT 3.1.1 form (valid for 5 too: reason 0 and no properties). */
+    public static byte[] pubRel(int packetId) {
+        return packet(0x62, new byte[] {(byte) (packetId >> 8), (byte) packetId});
+    }
+
+    /** Sets the DUP flag of an encoded PUBLISH. */
+    public static byte[] dup(byte[] publish) {
+        byte[] copy = publish.clone();
+        copy[0] |= 0x08;
+        return copy;
+    }
+
+    /** The packet identifier at the start of an ack's body. */
+    public static int packetId(Packet ack) {
+        return ack.unsignedByte(0) << 8 | ack.unsignedByte(1);
     }
 
     public static byte[] subscribe(int packetId, boolean v5, String... filters) {

@@ -42,6 +42,11 @@ public final class RecordingTelemetryWriter implements TelemetryWriter {
         completeImmediately = true;
     }
 
+    /** Back to the test deciding each append. */
+    public void completeManually() {
+        completeImmediately = false;
+    }
+
     public List<Append> appends() {
         return appends;
     }

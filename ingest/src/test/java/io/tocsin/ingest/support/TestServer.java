@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tocsin.ingest.IngestConfig;
 import io.tocsin.ingest.IngestServer;
 
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /** An ingest server on a free local port with a recording telemetry writer and an in-memory meter registry. */
@@ -14,8 +15,15 @@ public final class TestServer implements AutoCloseable {
     public final RecordingTelemetryWriter writer = new RecordingTelemetryWriter();
     public final IngestServer server;
 
-    private TestServer(IngestConfig config) {
-        server = new IngestServer(config, writer, meters).start();
+    private TestServer(IngestConfig config, Consumer<IngestServer.Builder> options) {
+        IngestServer.Builder builder = IngestServer.builder(config, writer, meters);
+        options.accept(builder);
+        server = builder.build().start();
+    }
+
+    /** A server with optional parts (credentials, TLS ...). */
+    public static TestServer startWith(Consumer<IngestServer.Builder> options) {
+        return new TestServer(IngestConfig.defaults().withBindHost("127.0.0.1").withPort(0), options);
     }
 
     public static TestServer start() {
@@ -23,7 +31,8 @@ public final class TestServer implements AutoCloseable {
     }
 
     public static TestServer start(UnaryOperator<IngestConfig> adjust) {
-        return new TestServer(adjust.apply(IngestConfig.defaults().withBindHost("127.0.0.1").withPort(0)));
+        return new TestServer(adjust.apply(IngestConfig.defaults().withBindHost("127.0.0.1").withPort(0)),
+                options -> { });
     }
 
     public int port() {

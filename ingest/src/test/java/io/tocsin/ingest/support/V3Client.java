@@ -47,7 +47,8 @@ public final class V3Client implements AutoCloseable {
                 if (topic.startsWith(PROBE_PREFIX)) {
                     probes.add(new String(message.getPayload(), StandardCharsets.UTF_8));
                 } else {
-                    received.add(new V5Client.Received(topic, message.getPayload(), message.getQos()));
+                    received.add(new V5Client.Received(topic, message.getPayload(), message.getQos(),
+                            message.isRetained(), null));
                 }
             }
 

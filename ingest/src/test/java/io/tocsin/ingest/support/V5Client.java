@@ -54,7 +54,8 @@ public final class V5Client implements AutoCloseable {
                 if (topic.startsWith(PROBE_PREFIX)) {
                     probes.add(new String(message.getPayload(), StandardCharsets.UTF_8));
                 } else {
-                    received.add(new Received(topic, message.getPayload(), message.getQos()));
+                    received.add(new Received(topic, message.getPayload(), message.getQos(), message.isRetained(),
+                            message.getProperties()));
                 }
             }
 
@@ -180,7 +181,8 @@ public final class V5Client implements AutoCloseable {
     }
 
     /** A message as received. */
-    public record Received(String topic, byte[] payload, int qos) {
+    /** @param properties MQTT 5 properties as received; null for MQTT 3.1.1 */
+    public record Received(String topic, byte[] payload, int qos, boolean retained, MqttProperties properties) {
 
         public String text() {
             return new String(payload, StandardCharsets.UTF_8);

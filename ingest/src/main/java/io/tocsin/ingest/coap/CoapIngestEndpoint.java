@@ -1,0 +1,124 @@
+package io.tocsin.ingest.coap;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tocsin.ingest.auth.CredentialRegistry;
+import io.tocsin.ingest.pubsub.SubscriptionRegistry;
+import io.tocsin.ingest.telemetry.TelemetryWriter;
+import org.eclipse.californium.core.CoapServer;
+import org.eclipse.californium.core.config.CoapConfig;
+import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.core.network.Endpoint;
+import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.californium.elements.config.UdpConfig;
+import org.eclipse.californium.scandium.DTLSConnector;
+import org.eclipse.californium.scandium.config.DtlsConfig;
+import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
+import org.eclipse.californium.scandium.dtls.pskstore.AdvancedMultiPskStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.util.Objects;
+
+/**
+ * The CoAP side of ingest (Eclipse Californium): {@code POST /telemetry/{site}/{device}} (see
+ * {@link TelemetryResource}) and observable {@code /alarms/{site}} (see {@link AlarmsResource}), on plain CoAP and/or
+ * CoAP over DTLS whose pre-shared keys come from the credential registry (identity = registry name, key = the
+ * {@code PasswordHash#dtlsKey()} of its password entry). It shares the MQTT server's telemetry writer and
+ * subscription registry, so CoAP devices and MQTT devices land in the same Kafka topic, and alarms reach both.
+ */
+public final class CoapIngestEndpoint implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(CoapIngestEndpoint.class);
+
+    static {
+        CoapConfig.register();
+        UdpConfig.register();
+        DtlsConfig.register();
+    }
+
+    private final CoapServer server;
+    private final Endpoint plain;
+    private final Endpoint dtls;
+
+    /**
+     * @param credentials the registry for DTLS keys and the ACL; null for no authentication (plain CoAP only)
+     */
+    public CoapIngestEndpoint(CoapSettings settings, TelemetryWriter writer, SubscriptionRegistry subscriptions,
+                              CredentialRegistry credentials, MeterRegistry meters) {
+        Objects.requireNonNull(settings, "settings");
+        if (settings.dtlsPort() != CoapSettings.DISABLED && credentials == null) {
+            throw new IllegalArgumentException("CoAP over DTLS needs a credential registry (its pre-shared keys)");
+        }
+        Configuration config = Configuration.createStandardWithoutFile();
+        // A telemetry batch fits one datagram; blockwise bodies above the limit get 4.13 from Californium itself.
+        config.set(CoapConfig.MAX_RESOURCE_BODY_SIZE, settings.maxPayloadBytes());
+        config.set(UdpConfig.UDP_DATAGRAM_SIZE, Math.max(2048, settings.maxPayloadBytes() + 512));
+        config.set(CoapConfig.PROTOCOL_STAGE_THREAD_COUNT, 2);
+        config.set(UdpConfig.UDP_RECEIVER_THREAD_COUNT, 1);
+        config.set(UdpConfig.UDP_SENDER_THREAD_COUNT, 1);
+        server = new CoapServer(config);
+        CoapIdentities identities = new CoapIdentities(credentials);
+        server.add(new TelemetryResource(writer, identities, settings, meters));
+        server.add(new AlarmsResource(subscriptions, identities, meters));
+        if (settings.port() != CoapSettings.DISABLED) {
+            plain = new CoapEndpoint.Builder().setConfiguration(config)
+                    .setInetSocketAddress(new InetSocketAddress(settings.bindHost(), settings.port())).build();
+            server.addEndpoint(plain);
+        } else {
+            plain = null;
+        }
+        if (settings.dtlsPort() != CoapSettings.DISABLED) {
+            AdvancedMultiPskStore keys = new AdvancedMultiPskStore();
+            int[] count = {0};
+            credentials.entries().forEach(entry -> entry.passwordHash().ifPresent(hash -> {
+                keys.setKey(entry.identity().name(), hash.dtlsKey());
+                count[0]++;
+            }));
+            DtlsConnectorConfig dtlsConfig = DtlsConnectorConfig.builder(config)
+                    .setAddress(new InetSocketAddress(settings.bindHost(), settings.dtlsPort()))
+                    .set(DtlsConfig.DTLS_ROLE, DtlsConfig.DtlsRole.SERVER_ONLY)
+                    .set(DtlsConfig.DTLS_RECEIVER_THREAD_COUNT, 1)
+                    .set(DtlsConfig.DTLS_CONNECTOR_THREAD_COUNT, 1)
+                    .setAdvancedPskStore(keys)
+                    .build();
+            dtls = new CoapEndpoint.Builder().setConfiguration(config).setConnector(new DTLSConnector(dtlsConfig))
+                    .build();
+            server.addEndpoint(dtls);
+            log.info("CoAP over DTLS: {} pre-shared keys from the credential registry", count[0]);
+        } else {
+            dtls = null;
+        }
+    }
+
+    public CoapIngestEndpoint start() {
+        server.start();
+        log.info("CoAP endpoint listening{}{}{}", plain == null ? "" : " on udp " + plain.getAddress(),
+                dtls == null ? "" : " and DTLS on udp " + dtls.getAddress(),
+                " (POST /telemetry/{site}/{device}, observe /alarms/{site})");
+        return this;
+    }
+
+    /** The plain CoAP port (useful with port 0). */
+    public int port() {
+        if (plain == null) {
+            throw new IllegalStateException("plain CoAP disabled");
+        }
+        return plain.getAddress().getPort();
+    }
+
+    /** The CoAP over DTLS port (useful with port 0). */
+    public int dtlsPort() {
+        if (dtls == null) {
+            throw new IllegalStateException("CoAP over DTLS disabled");
+        }
+        return dtls.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+        server.destroy();
+        log.info("CoAP endpoint stopped");
+    }
+}

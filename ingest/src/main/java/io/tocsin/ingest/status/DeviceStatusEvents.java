@@ -1,0 +1,63 @@
+package io.tocsin.ingest.status;
+
+import io.tocsin.ingest.auth.Identity;
+import io.tocsin.ingest.mqtt.ConnectedClient;
+import io.tocsin.ingest.mqtt.ConnectionListener;
+import io.tocsin.proto.v1.ConnectionState;
+import io.tocsin.proto.v1.DeviceStatus;
+import io.tocsin.proto.v1.StatusCause;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/** Turns MQTT connections coming and going into {@link DeviceStatus} events. */
+public final class DeviceStatusEvents implements ConnectionListener {
+
+    private final DeviceStatusWriter writer;
+    private final String serverId;
+
+    public DeviceStatusEvents(DeviceStatusWriter writer) {
+        this.writer = writer;
+        this.serverId = hostName();
+    }
+
+    @Override
+    public void online(ConnectedClient client) {
+        writer.write(event(client, ConnectionState.CONNECTION_STATE_ONLINE, StatusCause.STATUS_CAUSE_CONNECTED, false));
+    }
+
+    @Override
+    public void offline(ConnectedClient client, ConnectedClient.CloseCause cause, boolean willPending) {
+        writer.write(event(client, ConnectionState.CONNECTION_STATE_OFFLINE, switch (cause) {
+            case CLEAN_DISCONNECT -> StatusCause.STATUS_CAUSE_CLEAN_DISCONNECT;
+            case KEEPALIVE_TIMEOUT -> StatusCause.STATUS_CAUSE_KEEPALIVE_TIMEOUT;
+            case CONNECTION_LOST -> StatusCause.STATUS_CAUSE_CONNECTION_LOST;
+            case CLOSED_BY_SERVER -> StatusCause.STATUS_CAUSE_CLOSED_BY_SERVER;
+            case TAKEN_OVER -> StatusCause.STATUS_CAUSE_TAKEN_OVER;
+        }, willPending));
+    }
+
+    private DeviceStatus event(ConnectedClient client, ConnectionState state, StatusCause cause, boolean will) {
+        DeviceStatus.Builder status = DeviceStatus.newBuilder()
+                .setClientId(client.clientId())
+                .setState(state)
+                .setCause(cause)
+                .setEventTimeMs(System.currentTimeMillis())
+                .setWillPublished(will)
+                .setTransport("mqtt")
+                .setServerId(serverId);
+        Identity identity = client.identity();
+        if (identity.kind() == Identity.Kind.DEVICE) {
+            status.setSiteId(identity.site()).setDeviceId(identity.device());
+        }
+        return status.build();
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "unknown";
+        }
+    }
+}
