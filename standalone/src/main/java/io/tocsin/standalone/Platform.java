@@ -1,10 +1,13 @@
 package io.tocsin.standalone;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tocsin.ingest.IngestConfig;
 import io.tocsin.ingest.IngestServer;
 import io.tocsin.ingest.alarms.AlarmFanout;
+import io.tocsin.ingest.coap.CoapSettings;
+import io.tocsin.ingest.status.KafkaDeviceStatusWriter;
 import io.tocsin.ingest.telemetry.KafkaTelemetryWriter;
 import io.tocsin.jobs.alarms.AlarmJob;
 import io.tocsin.jobs.alarms.RuleFileText;
@@ -45,30 +48,42 @@ public final class Platform implements AutoCloseable {
     public static final RuleFileText DEMO_RULES = RuleFileText.shippedDefault();
 
     /** Where and how the platform runs. */
-    public record Settings(Path dataDir, int mqttPort, int kafkaPort, String telemetryTopic, String alarmsTopic,
-                           int partitions, Duration kafkaDeliveryTimeout, Duration checkpointInterval,
-                           RuleFileText rules) {
+    public record Settings(Path dataDir, Ports ports, Topics topics, int partitions, Duration kafkaDeliveryTimeout,
+                           Duration checkpointInterval, RuleFileText rules) {
 
-        /** The demo's defaults: MQTT on 1883, Kafka on any free port. */
+        /** The demo's defaults: the standard MQTT and CoAP ports, operations HTTP on 9090, Kafka anywhere. */
         public static Settings defaults(Path dataDir) {
-            return new Settings(dataDir, 1883, 0, KafkaEndpoints.DEFAULT_TELEMETRY_TOPIC,
-                    KafkaEndpoints.DEFAULT_ALARMS_TOPIC, 4, Duration.ofSeconds(30), Duration.ofSeconds(5),
-                    DEMO_RULES);
+            return new Settings(dataDir, Ports.standard(), Topics.standard(), 4, Duration.ofSeconds(30),
+                    Duration.ofSeconds(5), DEMO_RULES);
         }
 
-        public Settings withMqttPort(int port) {
-            return new Settings(dataDir, port, kafkaPort, telemetryTopic, alarmsTopic, partitions,
-                    kafkaDeliveryTimeout, checkpointInterval, rules);
+        public Settings withPorts(Ports ports) {
+            return new Settings(dataDir, ports, topics, partitions, kafkaDeliveryTimeout, checkpointInterval, rules);
+        }
+    }
+
+    /** Listening ports; 0 picks a free one (tests), -1 for CoAP turns it off. */
+    public record Ports(int mqtt, int coap, int http, int kafka) {
+
+        public static Ports standard() {
+            return new Ports(1883, CoapSettings.DEFAULT_PORT, 9090, 0);
         }
 
-        public Settings withKafkaDeliveryTimeout(Duration timeout) {
-            return new Settings(dataDir, mqttPort, kafkaPort, telemetryTopic, alarmsTopic, partitions, timeout,
-                    checkpointInterval, rules);
+        public static Ports ephemeral() {
+            return new Ports(0, 0, 0, 0);
+        }
+    }
+
+    /** Kafka topics between the parts. */
+    public record Topics(String telemetry, String alarms, String status) {
+
+        public static Topics standard() {
+            return new Topics(KafkaEndpoints.DEFAULT_TELEMETRY_TOPIC, KafkaEndpoints.DEFAULT_ALARMS_TOPIC, "status");
         }
     }
 
     private final Settings settings;
-    private final MeterRegistry meters = new SimpleMeterRegistry();
+    private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private EmbeddedKafkaBroker kafka;
     private EmbeddedTimeSeriesStore timeSeries;
@@ -91,10 +106,11 @@ public final class Platform implements AutoCloseable {
     }
 
     private void startParts() throws Exception {
-        kafka = new EmbeddedKafkaBroker(settings.dataDir().resolve("kafka"), settings.kafkaPort(), 0).start();
+        kafka = new EmbeddedKafkaBroker(settings.dataDir().resolve("kafka"), settings.ports().kafka(), 0).start();
         running.push(kafka);
-        kafka.createTopics(Map.of(settings.telemetryTopic(), settings.partitions(),
-                settings.alarmsTopic(), settings.partitions()));
+        kafka.createTopics(Map.of(settings.topics().telemetry(), settings.partitions(),
+                settings.topics().alarms(), settings.partitions(),
+                settings.topics().status(), settings.partitions()));
 
         timeSeries = EmbeddedTimeSeriesStore.start(settings.dataDir().resolve("timeseries"), 0);
         running.push(timeSeries);
@@ -102,26 +118,37 @@ public final class Platform implements AutoCloseable {
         EmbeddedFlinkCluster flink = EmbeddedFlinkCluster.start(2);
         running.push(flink);
         flink.submit(AlarmJob.JOB_NAME, jobConfiguration("alarms"), env -> new AlarmJob(
-                KafkaEndpoints.telemetrySource(kafka.bootstrapServers(), settings.telemetryTopic(),
+                KafkaEndpoints.telemetrySource(kafka.bootstrapServers(), settings.topics().telemetry(),
                         KafkaEndpoints.DEFAULT_GROUP_ID),
-                KafkaEndpoints.alarmSink(kafka.bootstrapServers(), settings.alarmsTopic()),
+                KafkaEndpoints.alarmSink(kafka.bootstrapServers(), settings.topics().alarms()),
                 settings.rules())
                 .buildPipeline(env));
         log.info("Alarm job runs rules {}", settings.rules().name());
         flink.submit(TimeSeriesJob.JOB_NAME, jobConfiguration("time-series"), env -> new TimeSeriesJob(
-                KafkaEndpoints.telemetrySource(kafka.bootstrapServers(), settings.telemetryTopic(),
+                KafkaEndpoints.telemetrySource(kafka.bootstrapServers(), settings.topics().telemetry(),
                         TimeSeriesJob.DEFAULT_GROUP_ID),
                 new InfluxDbSink<>(InfluxDbSettings.of(timeSeries.url(), "", "tocsin", "tocsin"), new ReadingLines()))
                 .buildPipeline(env));
 
         KafkaTelemetryWriter telemetryWriter = new KafkaTelemetryWriter(kafka.bootstrapServers(),
-                settings.telemetryTopic(), settings.kafkaDeliveryTimeout(), Map.of());
+                settings.topics().telemetry(), settings.kafkaDeliveryTimeout(), Map.of());
         running.push(telemetryWriter);
-        ingest = new IngestServer(IngestConfig.defaults().withPort(settings.mqttPort()), telemetryWriter, meters)
-                .start();
+        KafkaDeviceStatusWriter statusWriter = new KafkaDeviceStatusWriter(kafka.bootstrapServers(),
+                settings.topics().status(), meters);
+        running.push(statusWriter);
+        Ports ports = settings.ports();
+        IngestServer.Builder ingestBuilder = IngestServer.builder(IngestConfig.defaults().withPort(ports.mqtt()),
+                        telemetryWriter, meters)
+                .deviceStatus(statusWriter)
+                .http("0.0.0.0", ports.http());
+        if (ports.coap() != CoapSettings.DISABLED) {
+            // Plain CoAP only: DTLS needs the credential registry, which the demo does not configure yet.
+            ingestBuilder.coap(CoapSettings.defaults().withPorts(ports.coap(), CoapSettings.DISABLED));
+        }
+        ingest = ingestBuilder.build().start();
         running.push(ingest);
 
-        running.push(new AlarmFanout(kafka.bootstrapServers(), settings.alarmsTopic(), "tocsin-ingest-fanout",
+        running.push(new AlarmFanout(kafka.bootstrapServers(), settings.topics().alarms(), "tocsin-ingest-fanout",
                 ingest.subscriptions(), meters).start());
     }
 
@@ -131,6 +158,11 @@ public final class Platform implements AutoCloseable {
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY,
                 settings.dataDir().resolve("flink-checkpoints").resolve(checkpointFolder).toUri().toString());
         return conf;
+    }
+
+    /** {@code http://127.0.0.1:port} serving {@code /health} and {@code /metrics}. */
+    public String operationsUrl() {
+        return "http://127.0.0.1:" + ingest.httpPort();
     }
 
     /** {@code tcp://127.0.0.1:port} of the MQTT server. */

@@ -36,7 +36,7 @@ class ReadingToStationEndToEndTest {
 
     @BeforeAll
     static void startPlatform() throws Exception {
-        platform = Platform.start(Platform.Settings.defaults(dataDir).withMqttPort(0));
+        platform = Platform.start(Platform.Settings.defaults(dataDir).withPorts(Platform.Ports.ephemeral()));
         station = MqttTestClients.connect(platform.mqttUri(), "station-7", (topic, message) ->
                 alarms.add(parse(message.getPayload())));
         station.subscribe(MqttTopics.alarms("chem-park-3"), 1).waitForCompletion(10_000);

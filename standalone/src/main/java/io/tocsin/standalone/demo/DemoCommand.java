@@ -37,6 +37,14 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--mqtt-port", defaultValue = "1883", description = "MQTT port (default: ${DEFAULT-VALUE}).")
     int mqttPort;
 
+    @Option(names = "--coap-port", defaultValue = "5683",
+            description = "CoAP port, -1 to turn CoAP off (default: ${DEFAULT-VALUE}).")
+    int coapPort;
+
+    @Option(names = "--http-port", defaultValue = "9090",
+            description = "Port of /health and /metrics (default: ${DEFAULT-VALUE}).")
+    int httpPort;
+
     @Option(names = "--keep-data", description = "Keep the data of an earlier demo run instead of starting afresh.")
     boolean keepData;
 
@@ -58,11 +66,14 @@ public final class DemoCommand implements Callable<Integer> {
         log.info("Starting Tocsin on the embedded default (data in {})", dataDir.toAbsolutePath());
         CountDownLatch stopRequested = new CountDownLatch(1);
         Clock clock = Clock.systemUTC();
-        try (Platform platform = Platform.start(Platform.Settings.defaults(dataDir).withMqttPort(mqttPort));
+        try (Platform platform = Platform.start(Platform.Settings.defaults(dataDir)
+                     .withPorts(new Platform.Ports(mqttPort, coapPort, httpPort, 0)));
              StationConsole station = new StationConsole("station-chem-park-1", platform.mqttUri(), clock);
              DemoFleet fleet = DemoFleet.start(platform.mqttUri(), clock, pollInterval)) {
             log.info("Platform up in {} ms. Simulated sites are reporting; chem-park-1/gas-01 starts leaking in {} s.",
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), DemoFleet.PARK_LEAK.after().toSeconds());
+            log.info("Health and Prometheus metrics: {}/health, {}/metrics", platform.operationsUrl(),
+                    platform.operationsUrl());
             log.info("Readings are stored as time series: curl '{}/exec?query=select%20*%20from%20reading%20"
                     + "order%20by%20timestamp%20desc%20limit%205'", platform.timeSeries().url());
             log.info("Any MQTT client may subscribe too (payloads are protobuf), e.g. mosquitto_sub -p {} -t "

@@ -7,6 +7,10 @@ import io.tocsin.proto.v1.AlarmEvent;
 import io.tocsin.proto.v1.AlarmState;
 import io.tocsin.proto.v1.Severity;
 import io.tocsin.standalone.Platform;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,7 +29,7 @@ class DemoScenarioTest {
     @Test
     void theScriptedLeakReachesTheStationAndTheQuietSitesRaiseNothing() throws Exception {
         Clock clock = Clock.systemUTC();
-        try (Platform platform = Platform.start(Platform.Settings.defaults(dataDir).withMqttPort(0));
+        try (Platform platform = Platform.start(Platform.Settings.defaults(dataDir).withPorts(Platform.Ports.ephemeral()));
              StationConsole station = new StationConsole("station-test", platform.mqttUri(), clock);
              DemoFleet fleet = DemoFleet.start(platform.mqttUri(), clock, Duration.ofMillis(500))) {
 
@@ -45,6 +49,10 @@ class DemoScenarioTest {
                     .query("SELECT count() FROM reading WHERE site = 'enterprise-017' AND sensor = 'gas-02'"))
                     .as("the quiet sites' readings reach the time-series store too")
                     .doesNotContain("\"dataset\":[[0]]").contains("\"dataset\":[["));
+            HttpClient http = HttpClient.newHttpClient();
+            assertThat(http.send(HttpRequest.newBuilder(URI.create(platform.operationsUrl() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body())
+                    .as("Prometheus metrics of the ingest server").contains("tocsin_ingest_publish_accepted_total");
         }
     }
 }
