@@ -1,5 +1,7 @@
 package io.tocsin.ingest.mqtt;
 
+import java.util.function.LongSupplier;
+
 /**
  * A token bucket on new TCP connections, so that a reconnect storm (every gateway of a park after a network
  * outage, or after a server restart) cannot swamp the server with handshakes and credential checks: past the rate
@@ -12,17 +14,25 @@ public final class ConnectionRateLimit {
 
     private final double perSecond;
     private final double burst;
+    private final LongSupplier nanoTime;
     private double tokens;
-    private long refilledAt = System.nanoTime();
+    private long refilledAt;
 
     /** @param perSecond new connections allowed per second (also the burst); 0 for no limit */
     public ConnectionRateLimit(int perSecond) {
+        this(perSecond, System::nanoTime);
+    }
+
+    /** With a clock of its own (nanoseconds, as {@link System#nanoTime}), for tests. */
+    ConnectionRateLimit(int perSecond, LongSupplier nanoTime) {
         if (perSecond < 0) {
             throw new IllegalArgumentException("connections per second must be >= 0: " + perSecond);
         }
         this.perSecond = perSecond;
         this.burst = perSecond;
         this.tokens = perSecond;
+        this.nanoTime = nanoTime;
+        this.refilledAt = nanoTime.getAsLong();
     }
 
     /** Whether one more connection may be accepted now. */
@@ -30,7 +40,7 @@ public final class ConnectionRateLimit {
         if (perSecond == 0) {
             return true;
         }
-        long now = System.nanoTime();
+        long now = nanoTime.getAsLong();
         tokens = Math.min(burst, tokens + (now - refilledAt) / 1e9 * perSecond);
         refilledAt = now;
         if (tokens < 1) {
