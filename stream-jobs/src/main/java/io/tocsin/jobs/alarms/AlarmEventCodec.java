@@ -1,6 +1,7 @@
 package io.tocsin.jobs.alarms;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.tocsin.jobs.routing.RoutedAlarm;
 import io.tocsin.proto.v1.AlarmEvent;
 import io.tocsin.rules.AlarmKind;
 import io.tocsin.rules.AlarmState;
@@ -46,6 +47,24 @@ public final class AlarmEventCodec {
 
     public static byte[] toBytes(AlarmTransition t) {
         return toProto(t).toByteArray();
+    }
+
+    /** The event with its routing: stations, escalation level, zone. */
+    public static AlarmEvent toProto(RoutedAlarm a) {
+        return toProto(a.transition()).toBuilder()
+                .addAllStationIds(a.stationIds())
+                .setEscalationLevel(a.escalationLevel())
+                .setZoneId(a.zoneId())
+                .build();
+    }
+
+    public static byte[] toBytes(RoutedAlarm a) {
+        return toProto(a).toByteArray();
+    }
+
+    /** The routed alarm an event describes. */
+    public static RoutedAlarm routedFromProto(AlarmEvent e) {
+        return new RoutedAlarm(fromProto(e), e.getStationIdsList(), e.getEscalationLevel(), e.getZoneId());
     }
 
     /**

@@ -1,37 +1,59 @@
 package io.tocsin.jobs.alarms;
 
+import io.tocsin.jobs.commands.CommandResult;
+import io.tocsin.jobs.commands.DecodeAlarmCommand;
+import io.tocsin.jobs.escalation.EscalateUnacknowledged;
+import io.tocsin.jobs.escalation.EscalationPolicy;
+import io.tocsin.jobs.registry.RegistryEntry;
+import io.tocsin.jobs.registry.RegistryFileText;
+import io.tocsin.jobs.registry.RegistryView;
+import io.tocsin.jobs.routing.RoutedAlarm;
 import io.tocsin.jobs.telemetry.DecodeTelemetryBatch;
-import io.tocsin.rules.AlarmTransition;
+import io.tocsin.jobs.zones.VoteInZone;
+import io.tocsin.jobs.zones.ZoneInput;
 import java.time.Duration;
 import java.util.Objects;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamSink;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * The alarm job: telemetry bytes in, alarm transitions out.
+ * The alarm job: telemetry and commands in; routed alarm transitions, escalations and command results out.
  *
  * <pre>
- * telemetry source (byte[]) -> DecodeTelemetryBatch -> keyBy(site/sensor) -> EvaluateAlarmRules -> alarm sink
+ * telemetry (byte[]) -> DecodeTelemetryBatch -> event time ----+
+ *                                                               +-> keyBy(site/sensor) -> EvaluateAlarmRules --+--> alarm sink
+ * commands (byte[])  -> DecodeAlarmCommand --------------------+        |  member votes, zone commands         |
+ *                                                                       +-> keyBy(site/zone) -> VoteInZone ----+
+ * registry (compacted topic) = broadcast to the three keyed stages      |                                     |
+ *                                                                       |   every alarm -> keyBy(alarm id) ->  |
+ *                                                                       |   EscalateUnacknowledged ------------+
+ *                                               command results <-------+ (side outputs)
  * </pre>
  *
  * Sources and sinks are injected (as in the Flink training exercises): production passes the Kafka ones from
- * {@code KafkaEndpoints}, tests a bounded source and a collecting sink, the standalone launcher Kafka ones
- * pointing at its embedded broker. Build it onto any environment with {@link #buildPipeline}; run it with
+ * {@code KafkaEndpoints}, tests bounded sources and collecting sinks, the standalone launcher Kafka ones pointing
+ * at its embedded broker. Build it onto any environment with {@link #buildPipeline}; run it with
  * {@code env.execute} or {@code env.executeAsync}, after creating the environment with
  * {@link #recommendedConfiguration}.
  *
  * <p>Every operator has a fixed uid: Flink matches state in checkpoints and savepoints to operators by uid,
- * so the uids, the keyed state name and {@link #MAX_PARALLELISM} must never change once the job has run
+ * so the uids, the keyed state names and {@link #MAX_PARALLELISM} must never change once the job has run
  * in production.
  */
 public final class AlarmJob {
@@ -40,9 +62,16 @@ public final class AlarmJob {
 
     public static final String SOURCE_UID = "telemetry-source";
     public static final String DECODE_UID = "decode-telemetry-batch";
+    public static final String READING_TIME_UID = "reading-event-time";
+    public static final String COMMAND_SOURCE_UID = "command-source";
+    public static final String DECODE_COMMAND_UID = "decode-alarm-command";
+    public static final String REGISTRY_SOURCE_UID = "registry-source";
     /** Was "evaluate-high-threshold" in the walking skeleton, whose state is not compatible with the engine's. */
     public static final String EVALUATE_UID = "evaluate-alarm-rules";
+    public static final String ZONE_UID = "vote-in-zone";
+    public static final String ESCALATE_UID = "escalate-unacknowledged";
     public static final String SINK_UID = "alarm-sink";
+    public static final String COMMAND_RESULT_SINK_UID = "command-result-sink";
 
     /**
      * Longest time a record may wait in a network buffer before it is sent on. Flink's default is 100 ms,
@@ -58,42 +87,190 @@ public final class AlarmJob {
      */
     public static final int MAX_PARALLELISM = 128;
 
+    /**
+     * What decides and routes alarms, and how event time is tracked.
+     *
+     * @param rules             the rule file at start (already validated); the registry topic may replace it
+     * @param registry          the site registry at start; the registry topic adds to and replaces its sites
+     * @param escalation        escalation times per severity and the control room
+     * @param maxOutOfOrderness how far readings may arrive out of order before they count as late
+     * @param idleTimeout       a partition (or the command or registry stream) quiet this long no longer holds
+     *                          event time back
+     * @param zoneWarmUp        how long a zone waits for all its detectors' first reports before it votes
+     */
+    public record Options(RuleFileText rules, RegistryFileText registry, EscalationPolicy escalation,
+            Duration maxOutOfOrderness, Duration idleTimeout, Duration zoneWarmUp) implements java.io.Serializable {
+
+        public Options {
+            Objects.requireNonNull(rules, "rules");
+            Objects.requireNonNull(registry, "registry");
+            Objects.requireNonNull(escalation, "escalation");
+            Objects.requireNonNull(maxOutOfOrderness, "maxOutOfOrderness");
+            Objects.requireNonNull(idleTimeout, "idleTimeout");
+            Objects.requireNonNull(zoneWarmUp, "zoneWarmUp");
+        }
+
+        /** No registry, default escalation, 5 s out of order, 30 s idleness, 2 min zone warm-up. */
+        public static Options of(RuleFileText rules) {
+            return new Options(rules, RegistryFileText.empty(), EscalationPolicy.DEFAULT, Duration.ofSeconds(5),
+                    Duration.ofSeconds(30), VoteInZone.DEFAULT_WARM_UP);
+        }
+
+        public Options withRegistry(RegistryFileText registry) {
+            return new Options(rules, registry, escalation, maxOutOfOrderness, idleTimeout, zoneWarmUp);
+        }
+
+        public Options withEscalation(EscalationPolicy escalation) {
+            return new Options(rules, registry, escalation, maxOutOfOrderness, idleTimeout, zoneWarmUp);
+        }
+
+        public Options withEventTime(Duration maxOutOfOrderness, Duration idleTimeout) {
+            return new Options(rules, registry, escalation, maxOutOfOrderness, idleTimeout, zoneWarmUp);
+        }
+
+        public Options withZoneWarmUp(Duration zoneWarmUp) {
+            return new Options(rules, registry, escalation, maxOutOfOrderness, idleTimeout, zoneWarmUp);
+        }
+    }
+
     private final Source<byte[], ?, ?> telemetrySource;
-    private final Sink<AlarmTransition> alarmSink;
-    private final RuleFileText rules;
+    private final Source<byte[], ?, ?> commandSource;
+    private final Source<RegistryEntry, ?, ?> registrySource;
+    private final Sink<RoutedAlarm> alarmSink;
+    private final Sink<CommandResult> commandResultSink;
+    private final Options options;
+
+    /** Telemetry only: no commands, no registry topic (the rules file alone; every alarm to the control room). */
+    public AlarmJob(Source<byte[], ?, ?> telemetrySource, Sink<RoutedAlarm> alarmSink, RuleFileText rules) {
+        this(telemetrySource, null, null, alarmSink, null, Options.of(rules));
+    }
 
     /**
-     * @param telemetrySource serialized {@code TelemetryBatch} records; malformed ones are dropped, not fatal
-     * @param alarmSink       receives every alarm transition, in order per sensor
-     * @param rules           the rule file deciding every sensor's alarms (already validated)
+     * @param telemetrySource   serialized {@code TelemetryBatch} records; malformed ones are dropped, not fatal
+     * @param commandSource     serialized {@code AlarmCommandRequest} records; null for none
+     * @param registrySource    the registry topic's records; null to use {@code options}' files only
+     * @param alarmSink         every alarm transition (in order per alarm) and every escalation
+     * @param commandResultSink every command's result; null to only log and count refusals
      */
-    public AlarmJob(Source<byte[], ?, ?> telemetrySource, Sink<AlarmTransition> alarmSink, RuleFileText rules) {
+    public AlarmJob(Source<byte[], ?, ?> telemetrySource, Source<byte[], ?, ?> commandSource,
+            Source<RegistryEntry, ?, ?> registrySource, Sink<RoutedAlarm> alarmSink,
+            Sink<CommandResult> commandResultSink, Options options) {
         this.telemetrySource = Objects.requireNonNull(telemetrySource, "telemetrySource");
+        this.commandSource = commandSource;
+        this.registrySource = registrySource;
         this.alarmSink = Objects.requireNonNull(alarmSink, "alarmSink");
-        this.rules = Objects.requireNonNull(rules, "rules");
+        this.commandResultSink = commandResultSink;
+        this.options = Objects.requireNonNull(options, "options");
     }
 
     /** Adds the alarm pipeline to {@code env}; nothing runs until the caller executes the environment. */
-    public DataStreamSink<AlarmTransition> buildPipeline(StreamExecutionEnvironment env) {
+    public DataStreamSink<RoutedAlarm> buildPipeline(StreamExecutionEnvironment env) {
         long bufferTimeoutMs = BUFFER_TIMEOUT.toMillis();
-        // Watermarks: none. The rules work per reading on the sensor's own clock; time-driven decisions
-        // (silence, delays) run on processing-time timers, see EvaluateAlarmRules.
         // The buffer timeout is also set per operator so the latency bound holds whatever the environment's
         // default is (a launcher may forget recommendedConfiguration()).
-        return env.fromSource(telemetrySource, WatermarkStrategy.noWatermarks(), "Telemetry source",
-                        PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
+        DataStream<SensorInput> inputs = env.fromSource(telemetrySource, WatermarkStrategy.noWatermarks(),
+                        "Telemetry source", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
                 .uid(SOURCE_UID)
                 .setBufferTimeout(bufferTimeoutMs)
                 .flatMap(new DecodeTelemetryBatch())
                 .uid(DECODE_UID).name("Decode telemetry batch")
                 .setBufferTimeout(bufferTimeoutMs)
-                .keyBy(new SiteSensorKey())
-                .process(new EvaluateAlarmRules(rules))
+                .map(SensorInput::of, TypeInformation.of(SensorInput.class))
+                .uid("reading-input").name("Reading as sensor input")
+                .setBufferTimeout(bufferTimeoutMs)
+                .assignTimestampsAndWatermarks(readingTime())
+                .uid(READING_TIME_UID).name("Reading event time")
+                .setBufferTimeout(bufferTimeoutMs);
+
+        SingleOutputStreamOperator<SensorInput> commands = null;
+        if (commandSource != null) {
+            commands = env.fromSource(commandSource, WatermarkStrategy.noWatermarks(), "Command source",
+                            PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
+                    .uid(COMMAND_SOURCE_UID)
+                    .setBufferTimeout(bufferTimeoutMs)
+                    .process(new DecodeAlarmCommand(), TypeInformation.of(SensorInput.class))
+                    .uid(DECODE_COMMAND_UID).name("Decode alarm command")
+                    .setBufferTimeout(bufferTimeoutMs);
+            inputs = inputs.union(commands.assignTimestampsAndWatermarks(commandTime())
+                    .uid("command-event-time").name("Command event time"));
+        }
+
+        BroadcastStream<RegistryEntry> registry = registryStream(env).broadcast(RegistryView.STATE);
+
+        SingleOutputStreamOperator<RoutedAlarm> sensorAlarms = inputs
+                .keyBy(new SiteSensorKey(), Types.STRING)
+                .connect(registry)
+                .process(new EvaluateAlarmRules(options.rules(), options.registry(),
+                        options.escalation().controlRoomId()), TypeInformation.of(RoutedAlarm.class))
                 .uid(EVALUATE_UID).name("Evaluate alarm rules")
                 .setMaxParallelism(MAX_PARALLELISM)
-                .setBufferTimeout(bufferTimeoutMs)
+                .setBufferTimeout(bufferTimeoutMs);
+
+        SingleOutputStreamOperator<RoutedAlarm> zoneAlarms = sensorAlarms.getSideOutput(EvaluateAlarmRules.ZONE_INPUTS)
+                .keyBy(ZoneInput::key, Types.STRING)
+                .connect(registry)
+                .process(new VoteInZone(options.rules(), options.registry(), options.escalation().controlRoomId(),
+                        options.zoneWarmUp()), TypeInformation.of(RoutedAlarm.class))
+                .uid(ZONE_UID).name("Vote in zone")
+                .setMaxParallelism(MAX_PARALLELISM)
+                .setBufferTimeout(bufferTimeoutMs);
+
+        DataStream<RoutedAlarm> alarms = sensorAlarms.union(zoneAlarms);
+        DataStream<RoutedAlarm> escalations = alarms
+                .keyBy(RoutedAlarm::alarmId, Types.STRING)
+                .connect(registry)
+                .process(new EscalateUnacknowledged(options.rules(), options.registry(), options.escalation()),
+                        TypeInformation.of(RoutedAlarm.class))
+                .uid(ESCALATE_UID).name("Escalate unacknowledged alarms")
+                .setMaxParallelism(MAX_PARALLELISM)
+                .setBufferTimeout(bufferTimeoutMs);
+
+        if (commandResultSink != null) {
+            DataStream<CommandResult> results = sensorAlarms.getSideOutput(EvaluateAlarmRules.COMMAND_RESULTS)
+                    .union(zoneAlarms.getSideOutput(EvaluateAlarmRules.COMMAND_RESULTS));
+            if (commands != null) {
+                results = results.union(commands.getSideOutput(EvaluateAlarmRules.COMMAND_RESULTS));
+            }
+            results.sinkTo(commandResultSink).uid(COMMAND_RESULT_SINK_UID).name("Command result sink");
+        }
+
+        return alarms.union(escalations)
                 .sinkTo(alarmSink)
                 .uid(SINK_UID).name("Alarm sink");
+    }
+
+    /**
+     * Event time of readings: their own timestamps, bounded out of order; an idle stream (a quiet partition, a
+     * site without gateways online) does not hold the watermark back. Alarms do not wait for watermarks (they
+     * are decided per reading); the watermark tells which readings are late, for the count.
+     */
+    private WatermarkStrategy<SensorInput> readingTime() {
+        return WatermarkStrategy.<SensorInput>forBoundedOutOfOrderness(options.maxOutOfOrderness())
+                .withTimestampAssigner((input, recordTime) -> input.reading().timestampMs())
+                .withIdleness(options.idleTimeout());
+    }
+
+    /** Commands are rare: idle most of the time, so they never hold the readings' event time back. */
+    private WatermarkStrategy<SensorInput> commandTime() {
+        return WatermarkStrategy.<SensorInput>forBoundedOutOfOrderness(options.maxOutOfOrderness())
+                .withTimestampAssigner((input, recordTime) -> input.command().atMs())
+                .withIdleness(options.idleTimeout());
+    }
+
+    /** The registry topic, or (without one) an empty stream: the start-up files then decide alone. */
+    private DataStream<RegistryEntry> registryStream(StreamExecutionEnvironment env) {
+        if (registrySource == null) {
+            // A stream of no records that finishes at once (fromData refuses an empty collection, and a generator
+            // of 0 records still calls its function once: hence the null and the filter).
+            return env.fromSource(new DataGeneratorSource<>(index -> null, 1, TypeInformation.of(RegistryEntry.class)),
+                            WatermarkStrategy.noWatermarks(), "No registry topic")
+                    .uid(REGISTRY_SOURCE_UID)
+                    .filter(Objects::nonNull)
+                    .uid("no-registry-filter").name("No registry records");
+        }
+        return env.fromSource(registrySource, WatermarkStrategy.<RegistryEntry>forMonotonousTimestamps()
+                        .withIdleness(options.idleTimeout()), "Registry source", TypeInformation.of(RegistryEntry.class))
+                .uid(REGISTRY_SOURCE_UID);
     }
 
     /**

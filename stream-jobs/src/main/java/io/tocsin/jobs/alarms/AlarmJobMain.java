@@ -1,11 +1,14 @@
 package io.tocsin.jobs.alarms;
 
+import io.tocsin.jobs.escalation.EscalationPolicy;
 import io.tocsin.jobs.kafka.KafkaEndpoints;
+import io.tocsin.jobs.registry.RegistryFileText;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.ParameterTool;
 import org.slf4j.Logger;
@@ -15,8 +18,10 @@ import org.slf4j.LoggerFactory;
  * Runs the alarm job between two Kafka topics, e.g. on a Flink cluster in application mode:
  *
  * <pre>
- * --bootstrap-servers kafka:9092 --rules /etc/tocsin/rules.yaml
+ * --bootstrap-servers kafka:9092 --rules /etc/tocsin/rules.yaml [--registry /etc/tocsin/sites.yaml]
  *   [--telemetry-topic telemetry] [--alarms-topic alarms] [--group-id tocsin-alarm-job]
+ *   [--commands-topic commands] [--command-results-topic command-results] [--registry-topic registry]
+ *   [--control-room control-room] [--state-backend hashmap | rocksdb]
  *   [--checkpoint-interval-ms 10000] [--checkpoint-dir file:///... | s3://...]
  * </pre>
  *
@@ -32,7 +37,9 @@ public final class AlarmJobMain {
 
     /** What the command line asks for. */
     public record Settings(String bootstrapServers, String telemetryTopic, String alarmsTopic, String groupId,
-            RuleFileText rules, Duration checkpointInterval, String checkpointDir) {
+            RuleFileText rules, Duration checkpointInterval, String checkpointDir, String commandsTopic,
+            String commandResultsTopic, String registryTopic, RegistryFileText registry, String controlRoomId,
+            String stateBackend) {
 
         /**
          * @throws IllegalArgumentException (or a RuntimeException of ParameterTool) for a bad command line;
@@ -49,7 +56,28 @@ public final class AlarmJobMain {
                     params.get("group-id", KafkaEndpoints.DEFAULT_GROUP_ID),
                     rules,
                     Duration.ofMillis(params.getLong("checkpoint-interval-ms", 10_000)),
-                    params.get("checkpoint-dir"));
+                    params.get("checkpoint-dir"),
+                    params.get("commands-topic", KafkaEndpoints.DEFAULT_COMMANDS_TOPIC),
+                    params.get("command-results-topic", KafkaEndpoints.DEFAULT_COMMAND_RESULTS_TOPIC),
+                    params.get("registry-topic", KafkaEndpoints.DEFAULT_REGISTRY_TOPIC),
+                    params.has("registry") ? RegistryFileText.of(Path.of(params.get("registry")))
+                            : RegistryFileText.empty(),
+                    params.get("control-room", EscalationPolicy.DEFAULT_CONTROL_ROOM),
+                    stateBackend(params.get("state-backend", "hashmap")));
+        }
+
+        /** hashmap (state on the heap: fastest) or rocksdb (state on local disk: for state larger than memory). */
+        private static String stateBackend(String name) {
+            if (!name.equals("hashmap") && !name.equals("rocksdb")) {
+                throw new IllegalArgumentException("--state-backend " + name + ": valid values are hashmap, rocksdb");
+            }
+            return name;
+        }
+
+        public AlarmJob.Options options() {
+            EscalationPolicy p = EscalationPolicy.DEFAULT;
+            return AlarmJob.Options.of(rules).withRegistry(registry).withEscalation(
+                    new EscalationPolicy(p.redMs(), p.orangeMs(), p.yellowMs(), p.blueMs(), controlRoomId));
         }
 
         /**
@@ -59,6 +87,7 @@ public final class AlarmJobMain {
          */
         public Configuration flinkConfiguration() {
             Configuration conf = AlarmJob.recommendedConfiguration(checkpointInterval);
+            conf.set(StateBackendOptions.STATE_BACKEND, stateBackend);
             if (checkpointDir != null) {
                 conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir);
                 conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
@@ -74,11 +103,14 @@ public final class AlarmJobMain {
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
                 settings.flinkConfiguration());
+        String kafka = settings.bootstrapServers();
         new AlarmJob(
-                KafkaEndpoints.telemetrySource(settings.bootstrapServers(), settings.telemetryTopic(),
-                        settings.groupId()),
-                KafkaEndpoints.alarmSink(settings.bootstrapServers(), settings.alarmsTopic()),
-                settings.rules())
+                KafkaEndpoints.telemetrySource(kafka, settings.telemetryTopic(), settings.groupId()),
+                KafkaEndpoints.commandSource(kafka, settings.commandsTopic(), settings.groupId()),
+                KafkaEndpoints.registrySource(kafka, settings.registryTopic(), settings.groupId()),
+                KafkaEndpoints.alarmSink(kafka, settings.alarmsTopic()),
+                KafkaEndpoints.commandResultSink(kafka, settings.commandResultsTopic()),
+                settings.options())
                 .buildPipeline(env);
         env.execute(AlarmJob.JOB_NAME);
     }

@@ -1,39 +1,66 @@
 package io.tocsin.jobs.alarms;
 
+import io.tocsin.jobs.commands.CommandResult;
+import io.tocsin.jobs.escalation.EscalationPolicy;
+import io.tocsin.jobs.registry.RegistryEntry;
+import io.tocsin.jobs.registry.RegistryFileText;
+import io.tocsin.jobs.registry.RegistryView;
+import io.tocsin.jobs.registry.SiteRegistry;
+import io.tocsin.jobs.registry.ZoneEntry;
+import io.tocsin.jobs.routing.RoutedAlarm;
+import io.tocsin.jobs.routing.StationRouting;
+import io.tocsin.jobs.zones.ZoneInput;
+import io.tocsin.rules.AlarmKind;
+import io.tocsin.rules.AlarmRule;
 import io.tocsin.rules.AlarmTransition;
 import io.tocsin.rules.RuleOutcome;
 import io.tocsin.rules.SensorReading;
 import io.tocsin.rules.config.RuleSet;
+import io.tocsin.rules.engine.CommandOutcome;
 import io.tocsin.rules.engine.SensorAlarmEngine;
 import io.tocsin.rules.engine.SensorAlarmState;
+import io.tocsin.rules.lifecycle.AlarmCommand;
+import io.tocsin.rules.lifecycle.AlarmSlot;
+import io.tocsin.rules.voting.MemberState;
+import java.util.List;
 import java.util.Objects;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.TimerService;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the alarm-rules engine per sensor (keyed by {@link SiteSensorKey}): the sensor's
- * {@link SensorAlarmState} lives in Flink keyed state, so it is checkpointed and restored with the job, and
- * readings replayed after a restart produce the same alarm ids.
+ * Runs the alarm-rules engine per sensor (keyed by {@link SiteSensorKey}): readings and commands of a sensor
+ * arrive on one stream, so its {@link SensorAlarmState}, in Flink keyed state, has exactly one owner; it is
+ * checkpointed and restored with the job, and readings replayed after a restart produce the same alarm ids.
+ *
+ * <p>Outputs:
+ * <ul>
+ *   <li>every transition, routed to the stations covering the site ({@link StationRouting});</li>
+ *   <li>{@link #COMMAND_RESULTS}: every command's result, a refusal with its reason;</li>
+ *   <li>{@link #ZONE_INPUTS}: a member's new vote whenever the sensor is in a zone and its state (alarm, fault,
+ *       normal) changed, and commands on zone alarms, for the zone stage.</li>
+ * </ul>
+ * The rules and the site registry come from {@link RegistryView}: the files given at start-up, replaced by what
+ * arrives on the broadcast registry stream.
  *
  * <p>Time-driven decisions (a silent sensor, on/off delays, shelve expiry, flapping settling) run on one
  * processing-time timer per sensor, set to the engine's {@link SensorAlarmEngine#nextDeadline}. The engine's
  * clock is the sensor's (event time of its readings); {@link SensorClock} maps it to processing time with the
  * offset seen at the last reading, so a gateway whose clock is off by minutes neither looks silent nor hides
  * a silence. Processing time rather than event time because a silent sensor sends no readings and so would
- * never advance a watermark.
- *
- * <p>Sensors without rules keep no state. Commands (acknowledge, shelve ...) are the next step (issue 6): a
- * command stream keyed the same way, connected to this one (a KeyedCoProcessFunction), would call
- * {@link SensorAlarmEngine#onCommand} on the same state and {@link #reschedule} afterwards.
+ * never advance a watermark. Watermarks only tell late readings (behind the watermark): they are still
+ * evaluated (the engine ignores only readings older than the sensor's newest) and counted ({@link #LATE_READINGS}).
  */
-public class EvaluateAlarmRules extends KeyedProcessFunction<String, SensorReading, AlarmTransition> {
+public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, SensorInput, RegistryEntry, RoutedAlarm> {
 
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(EvaluateAlarmRules.class);
@@ -42,37 +69,78 @@ public class EvaluateAlarmRules extends KeyedProcessFunction<String, SensorReadi
     static final String STATE_NAME = "sensor-alarm-state";
     static final String CLOCK_STATE_NAME = "sensor-clock";
 
+    public static final OutputTag<CommandResult> COMMAND_RESULTS =
+            new OutputTag<>("command-results", TypeInformation.of(CommandResult.class));
+    public static final OutputTag<ZoneInput> ZONE_INPUTS =
+            new OutputTag<>("zone-inputs", TypeInformation.of(ZoneInput.class));
+
     /** Counter: alarm transitions emitted. */
     public static final String TRANSITIONS = "alarmTransitions";
+    /** Counter: readings behind the watermark (still evaluated). */
+    public static final String LATE_READINGS = "lateReadings";
+    /** Counter: commands refused (each also has a result with the reason). */
+    public static final String REFUSED_COMMANDS = "alarmCommandsRefused";
+    /** Counter: registry records refused (bad rules or site; the previous content stays). */
+    public static final String REFUSED_REGISTRY_RECORDS = "registryRecordsRefused";
 
-    private final RuleFileText rules;
+    private final RegistryView view;
+    private final String controlRoomId;
 
-    private transient RuleSet ruleSet;
     private transient ValueState<SensorAlarmState> state;
     private transient ValueState<SensorClock> clock;
     private transient Counter transitions;
+    private transient Counter lateReadings;
+    private transient Counter refusedCommands;
+    private transient Counter refusedRegistryRecords;
+    private transient String loggedRulesVersion;
 
+    /** Rules only: no site registry (every alarm to the control room), default escalation policy. */
     public EvaluateAlarmRules(RuleFileText rules) {
-        this.rules = Objects.requireNonNull(rules, "rules");
+        this(rules, RegistryFileText.empty(), EscalationPolicy.DEFAULT.controlRoomId());
+    }
+
+    public EvaluateAlarmRules(RuleFileText rules, RegistryFileText registry, String controlRoomId) {
+        this.view = new RegistryView(rules, registry);
+        this.controlRoomId = Objects.requireNonNull(controlRoomId, "controlRoomId");
     }
 
     @Override
     public void open(OpenContext openContext) {
-        ruleSet = rules.load();
         // TypeInformation.of(record) gives Flink's POJO serializer (records are supported since Flink 1.19);
         // tests assert it is not a Kryo generic type.
         state = getRuntimeContext().getState(
                 new ValueStateDescriptor<>(STATE_NAME, TypeInformation.of(SensorAlarmState.class)));
         clock = getRuntimeContext().getState(
                 new ValueStateDescriptor<>(CLOCK_STATE_NAME, TypeInformation.of(SensorClock.class)));
-        transitions = getRuntimeContext().getMetricGroup().counter(TRANSITIONS);
-        LOG.info("Evaluating alarm rules {} version {}", ruleSet.source(), ruleSet.version());
+        var metrics = getRuntimeContext().getMetricGroup();
+        transitions = metrics.counter(TRANSITIONS);
+        lateReadings = metrics.counter(LATE_READINGS);
+        refusedCommands = metrics.counter(REFUSED_COMMANDS);
+        refusedRegistryRecords = metrics.counter(REFUSED_REGISTRY_RECORDS);
     }
 
     @Override
-    public void processElement(SensorReading reading, Context ctx, Collector<AlarmTransition> out)
-            throws Exception {
-        SensorAlarmEngine engine = ruleSet.engineFor(reading.siteId(), reading.sensorId());
+    public void processElement(SensorInput input, ReadOnlyContext ctx, Collector<RoutedAlarm> out) throws Exception {
+        ReadOnlyBroadcastState<String, byte[]> registryState = ctx.getBroadcastState(RegistryView.STATE);
+        RuleSet rules = view.rules(registryState);
+        SiteRegistry registry = view.registry(registryState);
+        if (!rules.version().equals(loggedRulesVersion)) {
+            loggedRulesVersion = rules.version();
+            LOG.info("Evaluating alarm rules {} version {}", rules.source(), rules.version());
+        }
+        if (input.reading() != null) {
+            onReading(input.reading(), rules, registry, ctx, out);
+        } else {
+            onCommand(input.commandId(), input.command(), rules, registry, ctx, out);
+        }
+    }
+
+    private void onReading(SensorReading reading, RuleSet rules, SiteRegistry registry, ReadOnlyContext ctx,
+            Collector<RoutedAlarm> out) throws Exception {
+        if (ctx.timestamp() != null && ctx.timestamp() < ctx.currentWatermark()) {
+            lateReadings.inc();
+        }
+        SensorAlarmEngine engine = rules.engineFor(reading.siteId(), reading.sensorId());
         if (engine.isEmpty()) {
             return;
         }
@@ -84,7 +152,8 @@ public class EvaluateAlarmRules extends KeyedProcessFunction<String, SensorReadi
         }
         // Written every time: the reading time (silence) and the sample window change with every reading.
         state.update(next);
-        emit(outcome, out);
+        emit(outcome.transitions(), registry, out);
+        voteInZones(engine, current, next, reading.timestampMs(), registry, ctx);
         SensorClock previous = clock.value();
         long now = ctx.timerService().currentProcessingTime();
         SensorClock c = new SensorClock(reading.timestampMs(), now,
@@ -92,45 +161,129 @@ public class EvaluateAlarmRules extends KeyedProcessFunction<String, SensorReadi
         reschedule(engine, next, c, ctx.timerService());
     }
 
+    private void onCommand(String commandId, AlarmCommand command, RuleSet rules, SiteRegistry registry,
+            ReadOnlyContext ctx, Collector<RoutedAlarm> out) throws Exception {
+        ZoneEntry zone = registry.zone(command.siteId(), command.sensorId());
+        if (zone != null) {
+            ctx.output(ZONE_INPUTS, ZoneInput.command(zone.zoneId(), commandId, command));
+            return;
+        }
+        long now = ctx.timerService().currentProcessingTime();
+        SensorAlarmEngine engine = rules.engineFor(command.siteId(), command.sensorId());
+        CommandOutcome outcome = engine.isEmpty()
+                ? new CommandOutcome(false, "unknown alarm: " + command.siteId() + "/" + command.sensorId()
+                        + " is neither a sensor with alarm rules nor a zone", null, List.of())
+                : engine.onCommand(state.value(), command);
+        if (!outcome.accepted()) {
+            refusedCommands.inc();
+            LOG.warn("Command {} {} by '{}' on {}/{} refused: {}", commandId, command.type(), command.actor(),
+                    command.siteId(), command.sensorId(), outcome.refusal());
+            ctx.output(COMMAND_RESULTS, CommandResult.refused(commandId, command, outcome.refusal(), now));
+            return;
+        }
+        state.update(outcome.state());
+        emit(outcome.transitions(), registry, out);
+        ctx.output(COMMAND_RESULTS, CommandResult.accepted(commandId, command, now));
+        SensorClock c = clock.value();
+        if (c == null) { // a command on a sensor never heard of (suppressed before commissioning)
+            c = new SensorClock(command.atMs(), now, SensorClock.NO_TIMER);
+        }
+        reschedule(engine, outcome.state(), c, ctx.timerService());
+    }
+
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<AlarmTransition> out) throws Exception {
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<RoutedAlarm> out) throws Exception {
         SensorAlarmState current = state.value();
         SensorClock c = clock.value();
         if (current == null || c == null) {
             return;
         }
-        SensorAlarmEngine engine = ruleSet.engineFor(current.siteId(), current.sensorId());
-        RuleOutcome<SensorAlarmState> outcome = engine.evaluateAt(current, c.sensorTimeAt(timestamp));
+        ReadOnlyBroadcastState<String, byte[]> registryState = ctx.getBroadcastState(RegistryView.STATE);
+        SensorAlarmEngine engine = view.rules(registryState).engineFor(current.siteId(), current.sensorId());
+        SiteRegistry registry = view.registry(registryState);
+        long now = c.sensorTimeAt(timestamp);
+        RuleOutcome<SensorAlarmState> outcome = engine.evaluateAt(current, now);
         if (outcome.state() != current) {
             state.update(outcome.state());
         }
-        emit(outcome, out);
+        emit(outcome.transitions(), registry, out);
+        voteInZones(engine, current, outcome.state(), now, registry, ctx);
         reschedule(engine, outcome.state(), c.withTimer(SensorClock.NO_TIMER), ctx.timerService());
     }
 
-    /** Keeps exactly one timer per sensor, at the engine's next deadline (none if there is none). */
-    void reschedule(SensorAlarmEngine engine, SensorAlarmState s, SensorClock c,
-            org.apache.flink.streaming.api.TimerService timers) throws Exception {
+    @Override
+    public void processBroadcastElement(RegistryEntry entry, Context ctx, Collector<RoutedAlarm> out)
+            throws Exception {
+        if (view.apply(entry, ctx.getBroadcastState(RegistryView.STATE)) != null) {
+            refusedRegistryRecords.inc();
+        }
+    }
+
+    /**
+     * Keeps at most one timer per sensor, never later than the engine's next deadline. A timer that is earlier
+     * than needed is kept (it fires, {@link SensorAlarmEngine#evaluateAt} finds nothing due, and the timer is set
+     * again): a sensor that reports every second would otherwise delete and register its silence timer on every
+     * reading, which costs more than the rules themselves.
+     */
+    void reschedule(SensorAlarmEngine engine, SensorAlarmState s, SensorClock c, TimerService timers)
+            throws Exception {
         long deadline = engine.nextDeadline(s);
-        long at = deadline == Long.MAX_VALUE ? SensorClock.NO_TIMER : c.processingTimeOf(deadline);
-        if (at != c.timerAtMs()) {
-            if (c.timerAtMs() != SensorClock.NO_TIMER) {
-                timers.deleteProcessingTimeTimer(c.timerAtMs());
-            }
+        long due = deadline == Long.MAX_VALUE ? SensorClock.NO_TIMER : c.processingTimeOf(deadline);
+        long at = c.timerAtMs();
+        if (due != SensorClock.NO_TIMER && (at == SensorClock.NO_TIMER || due < at)) {
             if (at != SensorClock.NO_TIMER) {
-                timers.registerProcessingTimeTimer(at);
+                timers.deleteProcessingTimeTimer(at);
             }
+            timers.registerProcessingTimeTimer(due);
+            at = due;
         }
         clock.update(c.withTimer(at));
     }
 
-    private void emit(RuleOutcome<SensorAlarmState> outcome, Collector<AlarmTransition> out) {
-        for (AlarmTransition t : outcome.transitions()) {
+    /** Tells the sensor's zones when its vote changed (a sensor seen for the first time votes too). */
+    private void voteInZones(SensorAlarmEngine engine, SensorAlarmState before, SensorAlarmState after, long t,
+            SiteRegistry registry, ReadOnlyContext ctx) {
+        List<ZoneEntry> zones = registry.zonesOf(after.siteId(), after.sensorId());
+        if (zones.isEmpty()) {
+            return;
+        }
+        MemberState vote = memberState(engine, after);
+        if (before != null && memberState(engine, before) == vote) {
+            return;
+        }
+        for (ZoneEntry zone : zones) {
+            ctx.output(ZONE_INPUTS, ZoneInput.member(after.siteId(), zone.zoneId(), after.sensorId(), vote, t));
+        }
+    }
+
+    /**
+     * A sensor's vote: ALARM while the condition of one of its process rules holds (after delays, whether or not
+     * it is shelved: the gas is there), else FAULT while one of its fault rules holds (bad, out of span, silent),
+     * else NORMAL.
+     */
+    static MemberState memberState(SensorAlarmEngine engine, SensorAlarmState s) {
+        boolean fault = false;
+        for (AlarmRule rule : engine.rules()) {
+            AlarmSlot slot = s.slot(rule.ruleId());
+            if (slot != null && slot.condition()) {
+                if (rule.kind() == AlarmKind.PROCESS) {
+                    return MemberState.ALARM;
+                }
+                fault = true;
+            }
+        }
+        return fault ? MemberState.FAULT : MemberState.NORMAL;
+    }
+
+    private void emit(List<AlarmTransition> ts, SiteRegistry registry, Collector<RoutedAlarm> out) {
+        for (AlarmTransition t : ts) {
+            RoutedAlarm routed = StationRouting.route(t, registry, controlRoomId, "");
             // Transitions are rare and are what people act on: worth one log line each.
-            LOG.info("Alarm {} {} ({} {}, {}): value {} limit {} at {} [rules {}]", t.alarmId(), t.state(),
-                    t.kind(), t.severity(), t.cause(), t.value(), t.threshold(), t.eventTimeMs(), t.ruleSetVersion());
+            LOG.info("Alarm {} {} ({} {}, {}): value {} limit {} at {} [rules {}] to {}", t.alarmId(), t.state(),
+                    t.kind(), t.severity(), t.cause(), t.value(), t.threshold(), t.eventTimeMs(), t.ruleSetVersion(),
+                    routed.stationIds());
             transitions.inc();
-            out.collect(t);
+            out.collect(routed);
         }
     }
 }

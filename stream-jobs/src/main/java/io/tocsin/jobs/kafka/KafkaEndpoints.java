@@ -1,6 +1,8 @@
 package io.tocsin.jobs.kafka;
 
-import io.tocsin.rules.AlarmTransition;
+import io.tocsin.jobs.commands.CommandResult;
+import io.tocsin.jobs.registry.RegistryEntry;
+import io.tocsin.jobs.routing.RoutedAlarm;
 import java.util.Objects;
 import java.util.Properties;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -20,6 +22,10 @@ public final class KafkaEndpoints {
 
     public static final String DEFAULT_TELEMETRY_TOPIC = "telemetry";
     public static final String DEFAULT_ALARMS_TOPIC = "alarms";
+    public static final String DEFAULT_COMMANDS_TOPIC = "commands";
+    public static final String DEFAULT_COMMAND_RESULTS_TOPIC = "command-results";
+    /** Compacted: key site/<id> or "rules", see registry.proto. */
+    public static final String DEFAULT_REGISTRY_TOPIC = "registry";
     public static final String DEFAULT_GROUP_ID = "tocsin-alarm-job";
 
     private KafkaEndpoints() {
@@ -50,7 +56,67 @@ public final class KafkaEndpoints {
                 .build();
     }
 
-    public static KafkaSink<AlarmTransition> alarmSink(String bootstrapServers, String topic) {
+    /**
+     * Reads alarm commands (raw {@code AlarmCommandRequest} bytes), from the group's committed offsets or, for a
+     * new group, the earliest: a command given while the job was down is still applied when it comes back.
+     */
+    @SuppressWarnings("deprecation") // OffsetResetStrategy, see telemetrySource
+    public static KafkaSource<byte[]> commandSource(String bootstrapServers, String topic, String groupId,
+            Properties extraConsumerProperties) {
+        return KafkaSource.<byte[]>builder()
+                .setProperties(copy(extraConsumerProperties))
+                .setBootstrapServers(Objects.requireNonNull(bootstrapServers, "bootstrapServers"))
+                .setTopics(Objects.requireNonNull(topic, "topic"))
+                .setGroupId(Objects.requireNonNull(groupId, "groupId") + "-commands")
+                .setClientIdPrefix(groupId + "-commands")
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setDeserializer(new TelemetryValueDeserializer("command"))
+                .build();
+    }
+
+    public static KafkaSource<byte[]> commandSource(String bootstrapServers, String topic, String groupId) {
+        return commandSource(bootstrapServers, topic, groupId, new Properties());
+    }
+
+    /**
+     * Reads the compacted registry topic from its beginning: a new job must see every site. A restored job
+     * resumes from its checkpoint's offsets, with the registry already in its broadcast state.
+     */
+    public static KafkaSource<RegistryEntry> registrySource(String bootstrapServers, String topic, String groupId) {
+        return KafkaSource.<RegistryEntry>builder()
+                .setBootstrapServers(Objects.requireNonNull(bootstrapServers, "bootstrapServers"))
+                .setTopics(Objects.requireNonNull(topic, "topic"))
+                .setGroupId(Objects.requireNonNull(groupId, "groupId") + "-registry")
+                .setClientIdPrefix(groupId + "-registry")
+                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setDeserializer(new RegistryRecordDeserializer())
+                .build();
+    }
+
+    /** The alarms topic's raw {@code AlarmEvent} bytes, for the time-series job (its own consumer group). */
+    @SuppressWarnings("deprecation") // OffsetResetStrategy, see telemetrySource
+    public static KafkaSource<byte[]> alarmEventSource(String bootstrapServers, String topic, String groupId) {
+        return KafkaSource.<byte[]>builder()
+                .setBootstrapServers(Objects.requireNonNull(bootstrapServers, "bootstrapServers"))
+                .setTopics(Objects.requireNonNull(topic, "topic"))
+                .setGroupId(Objects.requireNonNull(groupId, "groupId") + "-alarms")
+                .setClientIdPrefix(groupId + "-alarms")
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setDeserializer(new TelemetryValueDeserializer("alarm"))
+                .build();
+    }
+
+    /** Command results keyed by command id, AT_LEAST_ONCE like the alarms. */
+    public static KafkaSink<CommandResult> commandResultSink(String bootstrapServers, String topic) {
+        return KafkaSink.<CommandResult>builder()
+                .setKafkaProducerConfig(producerProperties(new Properties()))
+                .setBootstrapServers(Objects.requireNonNull(bootstrapServers, "bootstrapServers"))
+                .setRecordSerializer(new CommandResultSerializer(topic))
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .build();
+    }
+
+    public static KafkaSink<RoutedAlarm> alarmSink(String bootstrapServers, String topic) {
         return alarmSink(bootstrapServers, topic, new Properties());
     }
 
@@ -61,9 +127,9 @@ public final class KafkaEndpoints {
      * again, with the same alarm ids, so consumers deduplicate by (alarm id, state). EXACTLY_ONCE would hold
      * every alarm back until the next checkpoint completes (seconds): too late for a fire alarm.
      */
-    public static KafkaSink<AlarmTransition> alarmSink(String bootstrapServers, String topic,
+    public static KafkaSink<RoutedAlarm> alarmSink(String bootstrapServers, String topic,
             Properties extraProducerProperties) {
-        return KafkaSink.<AlarmTransition>builder()
+        return KafkaSink.<RoutedAlarm>builder()
                 .setKafkaProducerConfig(producerProperties(extraProducerProperties))
                 .setBootstrapServers(Objects.requireNonNull(bootstrapServers, "bootstrapServers"))
                 .setRecordSerializer(new AlarmRecordSerializer(topic))

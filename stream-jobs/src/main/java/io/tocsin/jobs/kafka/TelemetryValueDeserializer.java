@@ -11,7 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Passes each telemetry record's value on as raw bytes (decoding happens in the job, where a bad record is
+ * Passes each telemetry (or command) record's value on as raw bytes (decoding happens in the job, where a bad record is
  * counted and dropped) and skips records without a value.
  *
  * <p>Not the connector's {@code valueOnly(ByteArrayDeserializer.class)}: that emits {@code null} for a
@@ -26,11 +26,21 @@ final class TelemetryValueDeserializer implements KafkaRecordDeserializationSche
     /** Counter (in the source's "deserializer" group): telemetry records without a value. */
     static final String RECORDS_WITHOUT_VALUE = "telemetryRecordsWithoutValue";
 
+    private final String kind;
     private transient Counter recordsWithoutValue;
+
+    TelemetryValueDeserializer() {
+        this("telemetry");
+    }
+
+    /** @param kind what the topic holds ("telemetry", "command"): names the counter and the log line */
+    TelemetryValueDeserializer(String kind) {
+        this.kind = kind;
+    }
 
     @Override
     public void open(DeserializationSchema.InitializationContext context) {
-        recordsWithoutValue = context.getMetricGroup().counter(RECORDS_WITHOUT_VALUE);
+        recordsWithoutValue = context.getMetricGroup().counter(kind + "RecordsWithoutValue");
     }
 
     @Override
@@ -40,8 +50,8 @@ final class TelemetryValueDeserializer implements KafkaRecordDeserializationSche
             if (recordsWithoutValue != null) {
                 recordsWithoutValue.inc();
             }
-            LOG.warn("Skipped a telemetry record without value at {}-{} offset {}",
-                    record.topic(), record.partition(), record.offset());
+            LOG.warn("Skipped a {} record without value at {}-{} offset {}", kind, record.topic(),
+                    record.partition(), record.offset());
             return;
         }
         out.collect(value);

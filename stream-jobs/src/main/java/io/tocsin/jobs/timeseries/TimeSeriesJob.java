@@ -1,20 +1,30 @@
 package io.tocsin.jobs.timeseries;
 
+import io.tocsin.jobs.routing.RoutedAlarm;
 import io.tocsin.jobs.telemetry.DecodeTelemetryBatch;
+import java.time.Duration;
 import io.tocsin.rules.SensorReading;
 import java.util.Objects;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamSink;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
 
 /**
- * The time-series job: every reading from the telemetry topic into the time-series store.
+ * The time-series job: every reading from the telemetry topic into the time-series store, with one-minute rollups
+ * per sensor, and every alarm event from the alarms topic.
  *
  * <pre>
- * telemetry source (byte[]) -> DecodeTelemetryBatch -> readings sink (InfluxDB write API)
+ * telemetry source (byte[]) -> DecodeTelemetryBatch -+-> readings sink (InfluxDB write API)
+ *                                                    +-> event time -> keyBy(site/sensor) -> 1 min windows
+ *                                                        (min/max/mean/last) -> rollups sink
+ * alarms source (byte[]) -> DecodeAlarmEvent -> alarm events sink
  * </pre>
  *
  * A job of its own, beside the alarm job and with its own consumer group: when the store is slow or down this
@@ -28,22 +38,76 @@ public final class TimeSeriesJob {
     public static final String SOURCE_UID = "ts-telemetry-source";
     public static final String DECODE_UID = "ts-decode-telemetry-batch";
     public static final String SINK_UID = "ts-readings-sink";
+    public static final String READING_TIME_UID = "ts-reading-event-time";
+    public static final String ROLLUP_UID = "ts-rollup-1m";
+    public static final String ROLLUP_SINK_UID = "ts-rollups-sink";
+    public static final String ALARM_SOURCE_UID = "ts-alarm-source";
+    public static final String DECODE_ALARM_UID = "ts-decode-alarm-event";
+    public static final String ALARM_SINK_UID = "ts-alarm-events-sink";
+
+    /** Readings may arrive this much out of order and still fall into their minute at once. */
+    public static final Duration MAX_OUT_OF_ORDERNESS = Duration.ofSeconds(5);
+    /** A later reading still updates its minute (the store overwrites the point); after that it is dropped. */
+    public static final Duration ALLOWED_LATENESS = Duration.ofMinutes(2);
+    public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
 
     private final Source<byte[], ?, ?> telemetrySource;
     private final Sink<SensorReading> readingsSink;
+    private final Sink<ReadingRollup> rollupSink;
+    private final Source<byte[], ?, ?> alarmSource;
+    private final Sink<RoutedAlarm> alarmEventSink;
 
+    /** Readings only. */
     public TimeSeriesJob(Source<byte[], ?, ?> telemetrySource, Sink<SensorReading> readingsSink) {
+        this(telemetrySource, readingsSink, null, null, null);
+    }
+
+    /**
+     * @param rollupSink     one-minute rollups ({@link RollupLines}); null for none
+     * @param alarmSource    the alarms topic; null for none (then alarmEventSink is unused)
+     * @param alarmEventSink alarm events ({@link AlarmEventLines})
+     */
+    public TimeSeriesJob(Source<byte[], ?, ?> telemetrySource, Sink<SensorReading> readingsSink,
+            Sink<ReadingRollup> rollupSink, Source<byte[], ?, ?> alarmSource, Sink<RoutedAlarm> alarmEventSink) {
         this.telemetrySource = Objects.requireNonNull(telemetrySource, "telemetrySource");
         this.readingsSink = Objects.requireNonNull(readingsSink, "readingsSink");
+        this.rollupSink = rollupSink;
+        this.alarmSource = alarmSource;
+        this.alarmEventSink = alarmSource == null ? null : Objects.requireNonNull(alarmEventSink, "alarmEventSink");
     }
 
     /** Adds the pipeline to {@code env}; nothing runs until the caller executes the environment. */
     public DataStreamSink<SensorReading> buildPipeline(StreamExecutionEnvironment env) {
-        return env.fromSource(telemetrySource, WatermarkStrategy.noWatermarks(), "Telemetry source",
-                        PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
+        DataStream<SensorReading> readings = env.fromSource(telemetrySource, WatermarkStrategy.noWatermarks(),
+                        "Telemetry source", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
                 .uid(SOURCE_UID)
                 .flatMap(new DecodeTelemetryBatch())
-                .uid(DECODE_UID).name("Decode telemetry batch")
+                .uid(DECODE_UID).name("Decode telemetry batch");
+        if (rollupSink != null) {
+            readings.assignTimestampsAndWatermarks(WatermarkStrategy
+                            .<SensorReading>forBoundedOutOfOrderness(MAX_OUT_OF_ORDERNESS)
+                            .withTimestampAssigner((r, recordTime) -> r.timestampMs())
+                            .withIdleness(IDLE_TIMEOUT))
+                    .uid(READING_TIME_UID).name("Reading event time")
+                    .keyBy(r -> r.siteId() + "/" + r.sensorId(), Types.STRING)
+                    .window(TumblingEventTimeWindows.of(Duration.ofMinutes(1)))
+                    .allowedLateness(ALLOWED_LATENESS)
+                    .aggregate(new RollUpReadings(), new RollupWindow(), TypeInformation.of(RollupAccumulator.class),
+                            TypeInformation.of(RollupAccumulator.class), TypeInformation.of(ReadingRollup.class))
+                    .uid(ROLLUP_UID).name("One-minute rollups")
+                    .sinkTo(rollupSink)
+                    .uid(ROLLUP_SINK_UID).name("Rollups sink");
+        }
+        if (alarmSource != null) {
+            env.fromSource(alarmSource, WatermarkStrategy.noWatermarks(), "Alarm source",
+                            PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
+                    .uid(ALARM_SOURCE_UID)
+                    .flatMap(new DecodeAlarmEvent(), TypeInformation.of(RoutedAlarm.class))
+                    .uid(DECODE_ALARM_UID).name("Decode alarm event")
+                    .sinkTo(alarmEventSink)
+                    .uid(ALARM_SINK_UID).name("Alarm events sink");
+        }
+        return readings
                 .sinkTo(readingsSink)
                 .uid(SINK_UID).name("Time-series sink");
     }

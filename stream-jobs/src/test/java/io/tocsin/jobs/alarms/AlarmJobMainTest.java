@@ -31,7 +31,8 @@ class AlarmJobMainTest {
 
         assertThat(settings).isEqualTo(new AlarmJobMain.Settings("kafka:9092", "telemetry", "alarms",
                 "tocsin-alarm-job", new RuleFileText(rules.toString(), TestRules.GAS.yaml()),
-                Duration.ofSeconds(10), null));
+                Duration.ofSeconds(10), null, "commands", "command-results", "registry",
+                io.tocsin.jobs.registry.RegistryFileText.empty(), "control-room", "hashmap"));
         assertThat(settings.flinkConfiguration().getOptional(CheckpointingOptions.CHECKPOINTS_DIRECTORY)).isEmpty();
     }
 

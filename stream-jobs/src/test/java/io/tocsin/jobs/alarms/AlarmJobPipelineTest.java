@@ -37,8 +37,11 @@ class AlarmJobPipelineTest {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         new AlarmJob(
                 KafkaEndpoints.telemetrySource("localhost:9092", "telemetry", "tocsin-alarm-job"),
+                KafkaEndpoints.commandSource("localhost:9092", "commands", "tocsin-alarm-job"),
+                KafkaEndpoints.registrySource("localhost:9092", "registry", "tocsin-alarm-job"),
                 KafkaEndpoints.alarmSink("localhost:9092", "alarms"),
-                TestRules.GAS)
+                KafkaEndpoints.commandResultSink("localhost:9092", "command-results"),
+                AlarmJob.Options.of(TestRules.GAS))
                 .buildPipeline(env);
         // Building the graph creates every edge's serializer: with generic types disabled (as in the
         // recommended configuration) a Kryo fallback anywhere would throw here.
@@ -58,7 +61,9 @@ class AlarmJobPipelineTest {
         assertThat(nodes).allSatisfy(node -> assertThat(node.getTransformationUID())
                 .as("uid of %s", node.getOperatorName()).isNotBlank());
         assertThat(nodes).extracting(StreamNode::getTransformationUID).contains(
-                AlarmJob.SOURCE_UID, AlarmJob.DECODE_UID, AlarmJob.EVALUATE_UID, AlarmJob.SINK_UID);
+                AlarmJob.SOURCE_UID, AlarmJob.DECODE_UID, AlarmJob.EVALUATE_UID, AlarmJob.SINK_UID,
+                AlarmJob.COMMAND_SOURCE_UID, AlarmJob.DECODE_COMMAND_UID, AlarmJob.REGISTRY_SOURCE_UID,
+                AlarmJob.ZONE_UID, AlarmJob.ESCALATE_UID, AlarmJob.COMMAND_RESULT_SINK_UID);
     }
 
     @Test
@@ -86,7 +91,10 @@ class AlarmJobPipelineTest {
 
     @ParameterizedTest
     @ValueSource(classes = {SensorReading.class, AlarmTransition.class, SensorAlarmState.class, AlarmSlot.class,
-            SampleWindow.class, SensorClock.class})
+            SampleWindow.class, SensorClock.class, SensorInput.class, io.tocsin.rules.lifecycle.AlarmCommand.class,
+            io.tocsin.jobs.routing.RoutedAlarm.class, io.tocsin.jobs.zones.ZoneInput.class,
+            io.tocsin.jobs.commands.CommandResult.class, io.tocsin.jobs.registry.RegistryEntry.class,
+            io.tocsin.jobs.escalation.PendingEscalation.class})
     void recordsInStreamsAndStateUseFlinksPojoSerializerNotKryo(Class<?> type) {
         TypeInformation<?> info = TypeInformation.of(type);
         TypeSerializer<?> serializer = info.createSerializer(new ExecutionConfig().getSerializerConfig());

@@ -13,13 +13,15 @@ import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.connector.datagen.functions.FromElementsGeneratorFunction;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -53,9 +55,10 @@ class AlarmJobTest {
         return TestRules.gasHigh(site, sensor, activation, state, value, raisedAt, eventTime);
     }
 
-    @Test
+    @ParameterizedTest(name = "state backend {0}")
+    @ValueSource(strings = {"hashmap", "rocksdb"})
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
-    void decidesEveryTransitionAndSurvivesMalformedRecords() throws Exception {
+    void decidesEveryTransitionAndSurvivesMalformedRecords(String stateBackend) throws Exception {
         byte[] secondBatch = batch("park-1", 2, good("gas-03", 2_000, 26), good("gas-04", 2_000, 5));
         byte[][] telemetry = {
                 batch("park-1", 1, good("gas-03", 1_000, 10), good("gas-04", 1_000, 30)),
@@ -73,6 +76,7 @@ class AlarmJobTest {
         // rather than loop.
         Configuration conf = AlarmJob.recommendedConfiguration(Duration.ofMillis(100));
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "disable");
+        conf.set(StateBackendOptions.STATE_BACKEND, stateBackend);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         // One source reader keeps the records in order; the keyed operator's parallelism is exercised by the
         // operator harness tests.

@@ -10,17 +10,17 @@ import io.tocsin.rules.AlarmTransition;
 import io.tocsin.rules.ReadingQuality;
 import io.tocsin.rules.SensorReading;
 import java.util.List;
-import org.apache.flink.api.common.typeinfo.Types;
+import io.tocsin.jobs.registry.RegistryEntry;
+import io.tocsin.jobs.routing.RoutedAlarm;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class EvaluateAlarmRulesTest {
 
-    private KeyedOneInputStreamOperatorTestHarness<String, SensorReading, AlarmTransition> harness;
+    private KeyedBroadcastOperatorTestHarness<String, SensorInput, RegistryEntry, RoutedAlarm> harness;
 
     @BeforeEach
     void openHarness() throws Exception {
@@ -33,20 +33,24 @@ class EvaluateAlarmRulesTest {
         harness.close();
     }
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, SensorReading, AlarmTransition> newHarness()
+    private static KeyedBroadcastOperatorTestHarness<String, SensorInput, RegistryEntry, RoutedAlarm> newHarness()
             throws Exception {
-        return new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new EvaluateAlarmRules(TestRules.GAS)), new SiteSensorKey(), Types.STRING);
+        return Harnesses.keyed(new EvaluateAlarmRules(TestRules.GAS), new SiteSensorKey());
+    }
+
+    private static List<AlarmTransition> transitions(
+            KeyedBroadcastOperatorTestHarness<String, SensorInput, RegistryEntry, RoutedAlarm> h) {
+        return h.extractOutputValues().stream().map(RoutedAlarm::transition).toList();
     }
 
     private static SensorReading reading(String site, String sensor, long t, double value) {
         return new SensorReading(site, "gw-1", sensor, t, value, ReadingQuality.GOOD);
     }
 
-    private static void feed(KeyedOneInputStreamOperatorTestHarness<String, SensorReading, AlarmTransition> h,
+    private static void feed(KeyedBroadcastOperatorTestHarness<String, SensorInput, RegistryEntry, RoutedAlarm> h,
             SensorReading... readings) throws Exception {
         for (SensorReading r : readings) {
-            h.processElement(r, r.timestampMs());
+            h.processElement(SensorInput.of(r), r.timestampMs());
         }
     }
 
@@ -59,7 +63,7 @@ class EvaluateAlarmRulesTest {
                 reading("park-1", "gas-03", 4_000, 5),    // return of activation 1
                 reading("park-1", "gas-03", 5_000, 25));  // exactly the threshold: activation 2
 
-        assertThat(harness.extractOutputValues()).containsExactly(
+        assertThat(transitions(harness)).containsExactly(
                 gasHigh("park-1", "gas-03", 1, AlarmState.ACTIVE_UNACKNOWLEDGED, 30, 2_000, 2_000),
                 gasHigh("park-1", "gas-03", 1, AlarmState.RETURNED_UNACKNOWLEDGED, 5, 2_000, 4_000),
                 gasHigh("park-1", "gas-03", 2, AlarmState.ACTIVE_UNACKNOWLEDGED, 25, 5_000, 5_000));
@@ -75,27 +79,24 @@ class EvaluateAlarmRulesTest {
                 reading("park-1", "gas-03", 2_000, 1),    // returns park-1/gas-03 only
                 reading("park-2", "gas-03", 2_500, 60));  // park-2/gas-03 still active: nothing
 
-        assertThat(harness.extractOutputValues())
+        assertThat(transitions(harness))
                 .extracting(AlarmTransition::alarmId, AlarmTransition::state)
                 .containsExactly(
                         tuple("park-1/gas-03/gas-high/1", AlarmState.ACTIVE_UNACKNOWLEDGED),
                         tuple("park-2/gas-03/gas-high/1", AlarmState.ACTIVE_UNACKNOWLEDGED),
                         tuple("park-1/gas-03/gas-high/1", AlarmState.RETURNED_UNACKNOWLEDGED));
-        // Three sensors with rules, two states each (engine state and clock); none for pump-1.
-        assertThat(harness.numKeyedStateEntries()).isEqualTo(6);
+        // Three sensors with rules, each with its silence timer; none for pump-1.
         assertThat(harness.numProcessingTimeTimers()).as("one silence timer per sensor").isEqualTo(3);
     }
 
     @Test
     void readingsThatCannotBeTrustedNeverDecideTheGasAlarm() throws Exception {
         feed(harness, reading("park-1", "gas-03", 1_000, 30));
-        harness.processElement(
-                new SensorReading("park-1", "gw-1", "gas-03", 2_000, 0, ReadingQuality.BAD), 2_000);
-        harness.processElement(
-                new SensorReading("park-1", "gw-1", "gas-04", 2_000, 99, ReadingQuality.UNCERTAIN), 2_000);
+        feed(harness, new SensorReading("park-1", "gw-1", "gas-03", 2_000, 0, ReadingQuality.BAD),
+                new SensorReading("park-1", "gw-1", "gas-04", 2_000, 99, ReadingQuality.UNCERTAIN));
         feed(harness, reading("park-1", "gas-04", 3_000, 180));   // out of span
 
-        assertThat(harness.extractOutputValues()).singleElement()
+        assertThat(transitions(harness)).singleElement()
                 .extracting(AlarmTransition::state).isEqualTo(AlarmState.ACTIVE_UNACKNOWLEDGED);
     }
 
@@ -106,9 +107,9 @@ class EvaluateAlarmRulesTest {
         feed(harness, reading("park-1", "gas-03", 1_000_000, 3));
 
         harness.setProcessingTime(59_999);
-        assertThat(harness.extractOutputValues()).isEmpty();
+        assertThat(transitions(harness)).isEmpty();
         harness.setProcessingTime(60_000);
-        assertThat(harness.extractOutputValues()).singleElement().satisfies(t -> {
+        assertThat(transitions(harness)).singleElement().satisfies(t -> {
             assertThat(t.alarmId()).isEqualTo("park-1/gas-03/gas-silent/1");
             assertThat(t.kind()).isEqualTo(AlarmKind.FAULT);
             assertThat(t.state()).isEqualTo(AlarmState.ACTIVE_UNACKNOWLEDGED);
@@ -118,7 +119,7 @@ class EvaluateAlarmRulesTest {
 
         harness.setProcessingTime(90_000);
         feed(harness, reading("park-1", "gas-03", 1_090_000, 3));
-        assertThat(harness.extractOutputValues()).last()
+        assertThat(transitions(harness)).last()
                 .extracting(AlarmTransition::state).isEqualTo(AlarmState.RETURNED_UNACKNOWLEDGED);
         assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
     }
@@ -132,7 +133,26 @@ class EvaluateAlarmRulesTest {
         }
         harness.setProcessingTime(350_000);
 
-        assertThat(harness.extractOutputValues()).isEmpty();
+        assertThat(transitions(harness)).isEmpty();
+    }
+
+    @Test
+    void aSilenceTimerSetEarlierThanNeededFiresHarmlesslyAndTheSilenceIsStillCaughtOnTime() throws Exception {
+        for (long p = 0; p <= 30_000; p += 10_000) {   // the timer stays at 60 s, set by the first reading
+            harness.setProcessingTime(p);
+            feed(harness, reading("park-1", "gas-03", 2_000_000 + p, 3));
+        }
+        harness.setProcessingTime(60_000);              // early: the last reading is only 30 s old
+        assertThat(transitions(harness)).isEmpty();
+        assertThat(harness.numProcessingTimeTimers()).as("set again, for 60 s after the last reading").isEqualTo(1);
+
+        harness.setProcessingTime(89_999);
+        assertThat(transitions(harness)).isEmpty();
+        harness.setProcessingTime(90_000);
+        assertThat(transitions(harness)).singleElement().satisfies(t -> {
+            assertThat(t.alarmId()).isEqualTo("park-1/gas-03/gas-silent/1");
+            assertThat(t.eventTimeMs()).isEqualTo(2_090_000);
+        });
     }
 
     @Test
@@ -148,20 +168,20 @@ class EvaluateAlarmRulesTest {
                 reading("park-2", "gas-03", 4_500, 70)};
         harness.getOutput().clear();
         feed(harness, afterCheckpoint);
-        List<AlarmTransition> beforeCrash = harness.extractOutputValues();
+        List<AlarmTransition> beforeCrash = transitions(harness);
 
         List<AlarmTransition> afterRestore;
         try (var restored = newHarness()) {
             restored.initializeState(checkpoint);
             restored.open();
             feed(restored, afterCheckpoint);
-            afterRestore = restored.extractOutputValues();
+            afterRestore = transitions(restored);
         }
         List<AlarmTransition> withoutState;
         try (var fresh = newHarness()) {
             fresh.open();
             feed(fresh, afterCheckpoint);
-            withoutState = fresh.extractOutputValues();
+            withoutState = transitions(fresh);
         }
 
         assertThat(afterRestore).isEqualTo(beforeCrash);

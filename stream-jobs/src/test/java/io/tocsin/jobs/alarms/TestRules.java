@@ -7,11 +7,11 @@ import io.tocsin.rules.Severity;
 import io.tocsin.rules.TransitionCause;
 
 /** The rule file of the job tests: one threshold on gas sensors, and silence detection. */
-final class TestRules {
+public final class TestRules {
 
     static final String VERSION = "test-1";
 
-    static final RuleFileText GAS = new RuleFileText("test-rules.yaml", """
+    public static final RuleFileText GAS = new RuleFileText("test-rules.yaml", """
             version: "test-1"
             sensorTypes:
               gas:
@@ -29,7 +29,7 @@ final class TestRules {
             """);
 
     /** Only the threshold: no timers, so a bounded job ends as soon as its input does. */
-    static final RuleFileText THRESHOLD_ONLY = new RuleFileText("threshold-rules.yaml", """
+    public static final RuleFileText THRESHOLD_ONLY = new RuleFileText("threshold-rules.yaml", """
             version: "test-1"
             sensorTypes:
               gas:
@@ -39,6 +39,23 @@ final class TestRules {
                     kind: threshold-high
                     setPoint: 25
                     severity: ORANGE
+            """);
+
+    /** park-1: covered by station-07, escalated to station-09 then station-12; zone tank-farm votes 2 of 3. */
+    public static final io.tocsin.jobs.registry.RegistryFileText REGISTRY = new io.tocsin.jobs.registry.RegistryFileText(
+            "test-sites.yaml", """
+            version: "reg-1"
+            sites:
+              park-1:
+                name: Chemical park 1
+                risk: MAJOR
+                stations: [station-07]
+                escalateTo: [station-09, station-12]
+                zones:
+                  tank-farm:
+                    sensors: [gas-01, gas-02, gas-03]
+                    vote: 2
+                    severity: RED
             """);
 
     private TestRules() {

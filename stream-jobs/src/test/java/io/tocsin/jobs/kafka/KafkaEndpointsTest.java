@@ -32,11 +32,14 @@ class KafkaEndpointsTest {
     @Test
     void anAlarmIsKeyedBySiteAndCarriesTheAlarmEventBytes() throws Exception {
         ProducerRecord<byte[], byte[]> record =
-                new AlarmRecordSerializer("alarms").serialize(ALARM, null, 123L);
+                new AlarmRecordSerializer("alarms").serialize(
+                        new io.tocsin.jobs.routing.RoutedAlarm(ALARM, java.util.List.of("station-7"), 0, ""), null, 123L);
 
         assertThat(record.topic()).isEqualTo("alarms");
         assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo("park-7");
         assertThat(AlarmEventCodec.fromBytes(record.value())).isEqualTo(ALARM);
+        assertThat(io.tocsin.proto.v1.AlarmEvent.parseFrom(record.value()).getStationIdsList())
+                .containsExactly("station-7");
         // The producer's partitioner picks the partition from the key; the producer stamps the send time.
         assertThat(record.partition()).isNull();
         assertThat(record.timestamp()).isNull();

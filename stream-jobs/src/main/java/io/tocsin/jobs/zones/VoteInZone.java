@@ -1,0 +1,217 @@
+package io.tocsin.jobs.zones;
+
+import io.tocsin.jobs.alarms.SensorClock;
+import io.tocsin.jobs.alarms.RuleFileText;
+import io.tocsin.jobs.alarms.EvaluateAlarmRules;
+import io.tocsin.jobs.commands.CommandResult;
+import io.tocsin.jobs.registry.RegistryEntry;
+import io.tocsin.jobs.registry.RegistryFileText;
+import io.tocsin.jobs.registry.RegistryView;
+import io.tocsin.jobs.registry.SiteEntry;
+import io.tocsin.jobs.registry.SiteRegistry;
+import io.tocsin.jobs.registry.ZoneEntry;
+import io.tocsin.jobs.routing.RoutedAlarm;
+import io.tocsin.jobs.routing.StationRouting;
+import io.tocsin.rules.AlarmTransition;
+import io.tocsin.rules.RuleOutcome;
+import io.tocsin.rules.engine.SensorAlarmEngine;
+import io.tocsin.rules.lifecycle.AlarmCommand;
+import io.tocsin.rules.lifecycle.AlarmLifecycle;
+import io.tocsin.rules.lifecycle.AlarmSlot;
+import io.tocsin.rules.voting.MemberState;
+import io.tocsin.rules.voting.ZoneVoting;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.TimerService;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The zone stage, keyed by {@code site/zone}: keeps each member detector's vote and decides the confirmed zone
+ * alarm with alarm-rules' {@link ZoneVoting} (k of n, with delays, flapping and the ISA-18.2 lifecycle). The
+ * zone alarm's id is {@code site/zone/zone-vote/activation}; it is routed like the site's other alarms.
+ *
+ * <p>A member never heard of counts as FAULT (alarm-rules' contract: a blind detector must not hold a
+ * confirmation back). So that a zone does not confirm merely because the job has just started and the other
+ * detectors have not reported yet, the zone waits for every member's first report, or at most
+ * {@code warmUp} after its first member update, before it votes.
+ *
+ * <p>Commands on a zone alarm reach this stage through the sensor stage; only ACKNOWLEDGE applies (shelve or
+ * suppress the zone's detectors instead).
+ */
+public class VoteInZone extends KeyedBroadcastProcessFunction<String, ZoneInput, RegistryEntry, RoutedAlarm> {
+
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(VoteInZone.class);
+
+    public static final Duration DEFAULT_WARM_UP = Duration.ofMinutes(2);
+
+    private final RegistryView view;
+    private final String controlRoomId;
+    private final long warmUpMs;
+
+    private transient MapState<String, MemberState> members;
+    private transient ValueState<AlarmSlot> slot;
+    private transient ValueState<SensorClock> clock;
+    private transient ValueState<Long> firstUpdateAt;
+    private transient Counter transitions;
+    private transient Counter refusedCommands;
+
+    public VoteInZone(RuleFileText rules, RegistryFileText registry, String controlRoomId, Duration warmUp) {
+        this.view = new RegistryView(rules, registry);
+        this.controlRoomId = Objects.requireNonNull(controlRoomId, "controlRoomId");
+        this.warmUpMs = warmUp.toMillis();
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        members = getRuntimeContext().getMapState(new MapStateDescriptor<>("zone-members", Types.STRING,
+                TypeInformation.of(MemberState.class)));
+        slot = getRuntimeContext().getState(
+                new ValueStateDescriptor<>("zone-alarm", TypeInformation.of(AlarmSlot.class)));
+        clock = getRuntimeContext().getState(
+                new ValueStateDescriptor<>("zone-clock", TypeInformation.of(SensorClock.class)));
+        firstUpdateAt = getRuntimeContext().getState(new ValueStateDescriptor<>("zone-first-update", Types.LONG));
+        transitions = getRuntimeContext().getMetricGroup().counter("zoneAlarmTransitions");
+        refusedCommands = getRuntimeContext().getMetricGroup().counter(EvaluateAlarmRules.REFUSED_COMMANDS);
+    }
+
+    @Override
+    public void processElement(ZoneInput input, ReadOnlyContext ctx, Collector<RoutedAlarm> out) throws Exception {
+        SiteRegistry registry = view.registry(ctx.getBroadcastState(RegistryView.STATE));
+        ZoneEntry zone = registry.zone(input.siteId(), input.zoneId());
+        long now = ctx.timerService().currentProcessingTime();
+        if (input.command() != null) {
+            onCommand(input, zone, registry, now, ctx, out);
+            return;
+        }
+        if (zone == null || !zone.sensorIds().contains(input.sensorId())) {
+            return; // the registry changed since the sensor stage looked: not (or no longer) a member
+        }
+        members.put(input.sensorId(), input.memberState());
+        if (firstUpdateAt.value() == null) {
+            firstUpdateAt.update(now);
+            ctx.timerService().registerProcessingTimeTimer(now + warmUpMs);
+        }
+        SensorClock previous = clock.value();
+        SensorClock c = new SensorClock(input.eventTimeMs(), now,
+                previous == null ? SensorClock.NO_TIMER : previous.timerAtMs());
+        vote(input.siteId(), zone, registry, c, input.eventTimeMs(), now, ctx.timerService(), out);
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<RoutedAlarm> out) throws Exception {
+        SensorClock c = clock.value();
+        if (c == null) {
+            return;
+        }
+        SiteRegistry registry = view.registry(ctx.getBroadcastState(RegistryView.STATE));
+        String[] key = ctx.getCurrentKey().split("/", 2); // site/zone; site ids never contain '/'
+        ZoneEntry zone = registry.zone(key[0], key[1]);
+        if (zone != null) {
+            SensorClock cleared = timestamp == c.timerAtMs() ? c.withTimer(SensorClock.NO_TIMER) : c;
+            vote(key[0], zone, registry, cleared, c.sensorTimeAt(timestamp), timestamp, ctx.timerService(), out);
+        }
+    }
+
+    private void vote(String siteId, ZoneEntry zone, SiteRegistry registry, SensorClock c, long sensorNow,
+            long processingNow, TimerService timers, Collector<RoutedAlarm> out) throws Exception {
+        MemberState[] votes = new MemberState[zone.sensorIds().size()];
+        boolean allHeard = true;
+        for (int i = 0; i < votes.length; i++) {
+            MemberState m = members.get(zone.sensorIds().get(i));
+            allHeard &= m != null;
+            votes[i] = m == null ? MemberState.FAULT : m;
+        }
+        Long first = firstUpdateAt.value();
+        if (!allHeard && first != null && processingNow < first + warmUpMs) {
+            clock.update(c);
+            return; // the warm-up timer votes again
+        }
+        ZoneVoting voting = new ZoneVoting(versionOf(registry, siteId), zone.votingRule());
+        RuleOutcome<AlarmSlot> outcome = voting.onMemberStates(slot.value(), siteId, zone.zoneId(), votes, sensorNow);
+        slot.update(outcome.state());
+        emit(outcome.transitions(), registry, zone, out);
+        long deadline = voting.nextDeadline(outcome.state());
+        long at = deadline == Long.MAX_VALUE ? SensorClock.NO_TIMER : c.processingTimeOf(deadline);
+        if (at != c.timerAtMs()) {
+            if (c.timerAtMs() != SensorClock.NO_TIMER) {
+                timers.deleteProcessingTimeTimer(c.timerAtMs());
+            }
+            if (at != SensorClock.NO_TIMER) {
+                timers.registerProcessingTimeTimer(at);
+            }
+        }
+        clock.update(c.withTimer(at));
+    }
+
+    private void onCommand(ZoneInput input, ZoneEntry zone, SiteRegistry registry, long now, ReadOnlyContext ctx,
+            Collector<RoutedAlarm> out) throws Exception {
+        AlarmCommand command = input.command();
+        String refusal = null;
+        AlarmSlot current = slot.value();
+        if (zone == null) {
+            refusal = "unknown zone " + input.key();
+        } else if (command.type() != AlarmCommand.Type.ACKNOWLEDGE) {
+            refusal = command.type() + " does not apply to a zone alarm: shelve or suppress its detectors instead";
+        } else if (command.actor().isBlank()) {
+            refusal = "a command must say who issued it";
+        } else if (current == null || !AlarmTransition.idOf(input.siteId(), zone.zoneId(), ZoneEntry.RULE_ID,
+                current.activation()).equals(command.alarmId())) {
+            refusal = "unknown alarm " + command.alarmId() + ": the current activation of zone " + input.key()
+                    + " is " + (current == null || current.activation() == 0 ? "none"
+                    : AlarmTransition.idOf(input.siteId(), zone.zoneId(), ZoneEntry.RULE_ID, current.activation()));
+        }
+        AlarmLifecycle.Decision decision = refusal == null ? AlarmLifecycle.acknowledge(current) : null;
+        if (decision != null && !decision.accepted()) {
+            refusal = "ACKNOWLEDGE of " + input.key() + " refused: " + decision.refusal();
+        }
+        if (refusal != null) {
+            refusedCommands.inc();
+            LOG.warn("Command {} {} by '{}' on zone {} refused: {}", input.commandId(), command.type(),
+                    command.actor(), input.key(), refusal);
+            ctx.output(EvaluateAlarmRules.COMMAND_RESULTS, CommandResult.refused(input.commandId(), command, refusal,
+                    now));
+            return;
+        }
+        AlarmSlot next = decision.step().slot();
+        slot.update(next);
+        AlarmTransition t = SensorAlarmEngine.transition(versionOf(registry, input.siteId()), input.siteId(), "",
+                zone.zoneId(), zone.votingRule(), next, decision.step().cause(), command.atMs(), command.actor(),
+                command.comment());
+        emit(List.of(t), registry, zone, out);
+        ctx.output(EvaluateAlarmRules.COMMAND_RESULTS, CommandResult.accepted(input.commandId(), command, now));
+    }
+
+    @Override
+    public void processBroadcastElement(RegistryEntry entry, Context ctx, Collector<RoutedAlarm> out)
+            throws Exception {
+        view.apply(entry, ctx.getBroadcastState(RegistryView.STATE)); // refusals are counted by the sensor stage
+    }
+
+    private static String versionOf(SiteRegistry registry, String siteId) {
+        SiteEntry site = registry.site(siteId);
+        return site == null || site.version().isEmpty() ? "registry" : site.version();
+    }
+
+    private void emit(List<AlarmTransition> ts, SiteRegistry registry, ZoneEntry zone, Collector<RoutedAlarm> out) {
+        for (AlarmTransition t : ts) {
+            RoutedAlarm routed = StationRouting.route(t, registry, controlRoomId, zone.zoneId());
+            LOG.info("Zone alarm {} {} ({}, {}): {} of {} votes at {} to {}", t.alarmId(), t.state(), t.severity(),
+                    t.cause(), t.value(), zone.sensorIds().size(), t.eventTimeMs(), routed.stationIds());
+            transitions.inc();
+            out.collect(routed);
+        }
+    }
+}
