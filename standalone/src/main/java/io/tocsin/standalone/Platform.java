@@ -12,9 +12,12 @@ import io.tocsin.ingest.telemetry.KafkaTelemetryWriter;
 import io.tocsin.jobs.alarms.AlarmJob;
 import io.tocsin.jobs.alarms.RuleFileText;
 import io.tocsin.jobs.kafka.KafkaEndpoints;
+import io.tocsin.jobs.registry.RegistryFileText;
+import io.tocsin.jobs.timeseries.AlarmEventLines;
 import io.tocsin.jobs.timeseries.InfluxDbSettings;
 import io.tocsin.jobs.timeseries.InfluxDbSink;
 import io.tocsin.jobs.timeseries.ReadingLines;
+import io.tocsin.jobs.timeseries.RollupLines;
 import io.tocsin.jobs.timeseries.TimeSeriesJob;
 import io.tocsin.standalone.flink.EmbeddedFlinkCluster;
 import io.tocsin.standalone.kafka.EmbeddedKafkaBroker;
@@ -49,16 +52,20 @@ public final class Platform implements AutoCloseable {
 
     /** Where and how the platform runs. */
     public record Settings(Path dataDir, Ports ports, Topics topics, int partitions, Duration kafkaDeliveryTimeout,
-                           Duration checkpointInterval, RuleFileText rules) {
+                           Duration checkpointInterval, RuleFileText rules, RegistryFileText registry) {
 
-        /** The demo's defaults: the standard MQTT and CoAP ports, operations HTTP on 9090, Kafka anywhere. */
+        /**
+         * The demo's defaults: the standard MQTT and CoAP ports, operations HTTP on 9090, Kafka anywhere, the
+         * shipped rules and the demo's site registry.
+         */
         public static Settings defaults(Path dataDir) {
             return new Settings(dataDir, Ports.standard(), Topics.standard(), 4, Duration.ofSeconds(30),
-                    Duration.ofSeconds(5), DEMO_RULES);
+                    Duration.ofSeconds(5), DEMO_RULES, RegistryFileText.shippedDemo());
         }
 
         public Settings withPorts(Ports ports) {
-            return new Settings(dataDir, ports, topics, partitions, kafkaDeliveryTimeout, checkpointInterval, rules);
+            return new Settings(dataDir, ports, topics, partitions, kafkaDeliveryTimeout, checkpointInterval, rules,
+                    registry);
         }
     }
 
@@ -75,10 +82,13 @@ public final class Platform implements AutoCloseable {
     }
 
     /** Kafka topics between the parts. */
-    public record Topics(String telemetry, String alarms, String status) {
+    public record Topics(String telemetry, String alarms, String status, String commands, String commandResults,
+                         String registry) {
 
         public static Topics standard() {
-            return new Topics(KafkaEndpoints.DEFAULT_TELEMETRY_TOPIC, KafkaEndpoints.DEFAULT_ALARMS_TOPIC, "status");
+            return new Topics(KafkaEndpoints.DEFAULT_TELEMETRY_TOPIC, KafkaEndpoints.DEFAULT_ALARMS_TOPIC, "status",
+                    KafkaEndpoints.DEFAULT_COMMANDS_TOPIC, KafkaEndpoints.DEFAULT_COMMAND_RESULTS_TOPIC,
+                    KafkaEndpoints.DEFAULT_REGISTRY_TOPIC);
         }
     }
 
@@ -108,26 +118,36 @@ public final class Platform implements AutoCloseable {
     private void startParts() throws Exception {
         kafka = new EmbeddedKafkaBroker(settings.dataDir().resolve("kafka"), settings.ports().kafka(), 0).start();
         running.push(kafka);
-        kafka.createTopics(Map.of(settings.topics().telemetry(), settings.partitions(),
-                settings.topics().alarms(), settings.partitions(),
-                settings.topics().status(), settings.partitions()));
+        Topics topics = settings.topics();
+        kafka.createTopics(Map.of(topics.telemetry(), settings.partitions(),
+                topics.alarms(), settings.partitions(),
+                topics.status(), settings.partitions(),
+                topics.commands(), settings.partitions(),
+                topics.commandResults(), settings.partitions()));
+        kafka.createCompactedTopics(Map.of(topics.registry(), 1));
 
         timeSeries = EmbeddedTimeSeriesStore.start(settings.dataDir().resolve("timeseries"), 0);
         running.push(timeSeries);
 
         EmbeddedFlinkCluster flink = EmbeddedFlinkCluster.start(2);
         running.push(flink);
+        String bootstrap = kafka.bootstrapServers();
         flink.submit(AlarmJob.JOB_NAME, jobConfiguration("alarms"), env -> new AlarmJob(
-                KafkaEndpoints.telemetrySource(kafka.bootstrapServers(), settings.topics().telemetry(),
-                        KafkaEndpoints.DEFAULT_GROUP_ID),
-                KafkaEndpoints.alarmSink(kafka.bootstrapServers(), settings.topics().alarms()),
-                settings.rules())
+                KafkaEndpoints.telemetrySource(bootstrap, topics.telemetry(), KafkaEndpoints.DEFAULT_GROUP_ID),
+                KafkaEndpoints.commandSource(bootstrap, topics.commands(), KafkaEndpoints.DEFAULT_GROUP_ID),
+                KafkaEndpoints.registrySource(bootstrap, topics.registry(), KafkaEndpoints.DEFAULT_GROUP_ID),
+                KafkaEndpoints.alarmSink(bootstrap, topics.alarms()),
+                KafkaEndpoints.commandResultSink(bootstrap, topics.commandResults()),
+                AlarmJob.Options.of(settings.rules()).withRegistry(settings.registry()))
                 .buildPipeline(env));
-        log.info("Alarm job runs rules {}", settings.rules().name());
+        log.info("Alarm job runs rules {} for the sites of {}", settings.rules().name(), settings.registry().name());
+        InfluxDbSettings store = InfluxDbSettings.of(timeSeries.url(), "", "tocsin", "tocsin");
         flink.submit(TimeSeriesJob.JOB_NAME, jobConfiguration("time-series"), env -> new TimeSeriesJob(
-                KafkaEndpoints.telemetrySource(kafka.bootstrapServers(), settings.topics().telemetry(),
-                        TimeSeriesJob.DEFAULT_GROUP_ID),
-                new InfluxDbSink<>(InfluxDbSettings.of(timeSeries.url(), "", "tocsin", "tocsin"), new ReadingLines()))
+                KafkaEndpoints.telemetrySource(bootstrap, topics.telemetry(), TimeSeriesJob.DEFAULT_GROUP_ID),
+                new InfluxDbSink<>(store, new ReadingLines()),
+                new InfluxDbSink<>(store, new RollupLines()),
+                KafkaEndpoints.alarmEventSource(bootstrap, topics.alarms(), TimeSeriesJob.DEFAULT_GROUP_ID),
+                new InfluxDbSink<>(store, new AlarmEventLines()))
                 .buildPipeline(env));
 
         KafkaTelemetryWriter telemetryWriter = new KafkaTelemetryWriter(kafka.bootstrapServers(),

@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -33,8 +34,12 @@ public final class EmbeddedFlinkCluster implements AutoCloseable {
 
     /** Starts one TaskManager with {@code slots} slots (one per job at parallelism 1). */
     public static EmbeddedFlinkCluster start(int slots) throws Exception {
+        Configuration conf = new Configuration();
+        // Flink's REST endpoint defaults to 8081: a free port instead, so that several platforms (a demo and a
+        // test run, or two tests) can share a machine.
+        conf.set(RestOptions.BIND_PORT, "0");
         MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
-                .setConfiguration(new Configuration())
+                .setConfiguration(conf)
                 .setNumTaskManagers(1)
                 .setNumSlotsPerTaskManager(slots)
                 .build());

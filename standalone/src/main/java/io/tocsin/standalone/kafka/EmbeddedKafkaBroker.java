@@ -144,8 +144,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /** Creates the topics that do not exist yet, with one replica each. */
     public void createTopics(Map<String, Integer> partitionsByTopic) {
+        createTopics(partitionsByTopic, Map.of());
+    }
+
+    /**
+     * Creates compacted topics (Kafka keeps the latest record per key): for state such as the site registry,
+     * which a job reads from the beginning at every start.
+     */
+    public void createCompactedTopics(Map<String, Integer> partitionsByTopic) {
+        createTopics(partitionsByTopic, Map.of("cleanup.policy", "compact"));
+    }
+
+    private void createTopics(Map<String, Integer> partitionsByTopic, Map<String, String> configs) {
         List<NewTopic> topics = partitionsByTopic.entrySet().stream()
-                .map(e -> new NewTopic(e.getKey(), e.getValue(), (short) 1))
+                .map(e -> new NewTopic(e.getKey(), e.getValue(), (short) 1).configs(configs))
                 .collect(Collectors.toList());
         try (Admin admin = admin()) {
             for (var entry : admin.createTopics(topics).values().entrySet()) {

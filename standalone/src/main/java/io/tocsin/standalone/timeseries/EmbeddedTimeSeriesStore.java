@@ -1,7 +1,9 @@
 package io.tocsin.standalone.timeseries;
 
 import io.questdb.ServerMain;
+import io.tocsin.jobs.timeseries.AlarmEventLines;
 import io.tocsin.jobs.timeseries.ReadingLines;
+import io.tocsin.jobs.timeseries.RollupLines;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -13,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import io.tocsin.standalone.LoopbackPorts;
 import org.slf4j.Logger;
@@ -23,16 +26,31 @@ import org.slf4j.LoggerFactory;
  * write API ({@code /api/v2/write}). The time-series job writes to it with influxdb-client-java, exactly as it
  * writes to an InfluxDB 2.x/3.x server in a city deployment.
  *
- * <p>The readings table is created up front with deduplication on (timestamp, site, sensor): a reading replayed
- * after a restart overwrites itself, as it does in InfluxDB, instead of being stored twice.
+ * <p>The tables are created up front with deduplication keys: a row replayed after a restart overwrites itself,
+ * as it does in InfluxDB, instead of being stored twice.
  */
 public final class EmbeddedTimeSeriesStore implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedTimeSeriesStore.class);
 
-    private static final String CREATE_READINGS = "CREATE TABLE IF NOT EXISTS " + ReadingLines.MEASUREMENT
-            + " (site SYMBOL, device SYMBOL, sensor SYMBOL, quality VARCHAR, value DOUBLE, timestamp TIMESTAMP)"
-            + " TIMESTAMP(timestamp) PARTITION BY DAY WAL DEDUP UPSERT KEYS(timestamp, site, sensor)";
+    /**
+     * The tables the time-series job writes, each deduplicated on what identifies one of its rows, so a replay
+     * overwrites instead of doubling (InfluxDB does the same by series and timestamp).
+     */
+    private static final List<String> TABLES = List.of(
+            "CREATE TABLE IF NOT EXISTS " + ReadingLines.MEASUREMENT
+                    + " (site SYMBOL, device SYMBOL, sensor SYMBOL, quality VARCHAR, value DOUBLE, timestamp TIMESTAMP)"
+                    + " TIMESTAMP(timestamp) PARTITION BY DAY WAL DEDUP UPSERT KEYS(timestamp, site, sensor)",
+            "CREATE TABLE IF NOT EXISTS " + RollupLines.MEASUREMENT
+                    + " (site SYMBOL, sensor SYMBOL, min DOUBLE, max DOUBLE, mean DOUBLE, last DOUBLE, count LONG,"
+                    + " timestamp TIMESTAMP) TIMESTAMP(timestamp) PARTITION BY DAY WAL"
+                    + " DEDUP UPSERT KEYS(timestamp, site, sensor)",
+            "CREATE TABLE IF NOT EXISTS " + AlarmEventLines.MEASUREMENT
+                    + " (site SYMBOL, sensor SYMBOL, rule SYMBOL, alarm_id SYMBOL, state SYMBOL,"
+                    + " escalation_level SYMBOL, severity VARCHAR, kind VARCHAR, cause VARCHAR, value DOUBLE,"
+                    + " threshold DOUBLE, activation LONG, actor VARCHAR, comment VARCHAR, stations VARCHAR,"
+                    + " zone VARCHAR, rule_set_version VARCHAR, timestamp TIMESTAMP) TIMESTAMP(timestamp)"
+                    + " PARTITION BY DAY WAL DEDUP UPSERT KEYS(timestamp, alarm_id, state, escalation_level)");
 
     private final ServerMain server;
     private final int httpPort;
@@ -62,7 +80,7 @@ public final class EmbeddedTimeSeriesStore implements AutoCloseable {
         server.awaitStartup();
         EmbeddedTimeSeriesStore store = new EmbeddedTimeSeriesStore(server, port);
         try {
-            store.query(CREATE_READINGS);
+            TABLES.forEach(store::query);
         } catch (RuntimeException e) {
             store.close();
             throw e;

@@ -38,16 +38,6 @@ import org.junit.jupiter.api.io.TempDir;
 class TimeSeriesRollupsAndAlarmsToStoreTest {
 
     /** Proposed for EmbeddedTimeSeriesStore (lead: move there). */
-    static final String CREATE_ROLLUPS = "CREATE TABLE IF NOT EXISTS " + RollupLines.MEASUREMENT
-            + " (site SYMBOL, sensor SYMBOL, min DOUBLE, max DOUBLE, mean DOUBLE, last DOUBLE, count LONG,"
-            + " timestamp TIMESTAMP) TIMESTAMP(timestamp) PARTITION BY DAY WAL"
-            + " DEDUP UPSERT KEYS(timestamp, site, sensor)";
-    static final String CREATE_ALARM_EVENTS = "CREATE TABLE IF NOT EXISTS " + AlarmEventLines.MEASUREMENT
-            + " (site SYMBOL, sensor SYMBOL, rule SYMBOL, alarm_id SYMBOL, state SYMBOL, escalation_level SYMBOL,"
-            + " severity VARCHAR, kind VARCHAR, cause VARCHAR, value DOUBLE, threshold DOUBLE, activation LONG,"
-            + " actor VARCHAR, comment VARCHAR, stations VARCHAR, zone VARCHAR, rule_set_version VARCHAR,"
-            + " timestamp TIMESTAMP) TIMESTAMP(timestamp) PARTITION BY DAY WAL"
-            + " DEDUP UPSERT KEYS(timestamp, alarm_id, state, escalation_level)";
 
     private static final long M0 = 1_790_000_040_000L - 1_790_000_040_000L % 60_000;
 
@@ -57,8 +47,6 @@ class TimeSeriesRollupsAndAlarmsToStoreTest {
     @Test
     void rollupsAndAlarmEventsAreStoredOnceEvenWhenReplayed() throws Exception {
         try (EmbeddedTimeSeriesStore store = EmbeddedTimeSeriesStore.start(dataDir, 0)) {
-            store.query(CREATE_ROLLUPS);
-            store.query(CREATE_ALARM_EVENTS);
 
             runJob(store);
             runJob(store); // the replay after a restore, in effect
