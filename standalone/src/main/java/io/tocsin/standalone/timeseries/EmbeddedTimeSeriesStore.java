@@ -52,6 +52,9 @@ public final class EmbeddedTimeSeriesStore implements AutoCloseable {
                     + " zone VARCHAR, rule_set_version VARCHAR, timestamp TIMESTAMP) TIMESTAMP(timestamp)"
                     + " PARTITION BY DAY WAL DEDUP UPSERT KEYS(timestamp, alarm_id, state, escalation_level)");
 
+    /** QuestDB's own system property naming its log configuration file. */
+    private static final String QUESTDB_LOG_CONFIG_PROPERTY = "out";
+
     private final ServerMain server;
     private final int httpPort;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -92,16 +95,20 @@ public final class EmbeddedTimeSeriesStore implements AutoCloseable {
 
     /**
      * QuestDB logs through its own logger, to stdout at INFO by default; in one process with everything else
-     * only its errors are worth a line.
+     * only its errors are worth a line. Its logger is set up before it knows its root directory, so the file is
+     * named through QuestDB's system property {@value #QUESTDB_LOG_CONFIG_PROPERTY} (unless someone set it).
      */
     private static void writeLogConfiguration(Path dataDir) {
         try {
-            Path conf = Files.createDirectories(dataDir.resolve("conf"));
-            Files.writeString(conf.resolve("log.conf"), String.join("\n",
+            Path conf = Files.createDirectories(dataDir.resolve("conf")).resolve("log.conf");
+            Files.writeString(conf, String.join("\n",
                     "writers=stdout",
                     "w.stdout.class=io.questdb.log.LogConsoleWriter",
                     "w.stdout.level=ERROR",
                     ""));
+            if (System.getProperty(QUESTDB_LOG_CONFIG_PROPERTY) == null) {
+                System.setProperty(QUESTDB_LOG_CONFIG_PROPERTY, conf.toAbsolutePath().toString());
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write QuestDB log configuration under " + dataDir, e);
         }
