@@ -88,23 +88,24 @@ public final class EmbeddedTimeSeriesStore implements AutoCloseable {
             store.close();
             throw e;
         }
-        log.info("Time-series store (QuestDB, InfluxDB v2 write API) ready on {} in {} ms, data in {}", store.url(),
-                Duration.ofNanos(System.nanoTime() - started).toMillis(), dataDir);
+        log.info("Time-series store (QuestDB, InfluxDB v2 write API) ready on {} in {} ms, data and questdb.log in {}",
+                store.url(), Duration.ofNanos(System.nanoTime() - started).toMillis(), dataDir);
         return store;
     }
 
     /**
-     * QuestDB logs through its own logger, to stdout at INFO by default; in one process with everything else
-     * only its errors are worth a line. Its logger is set up before it knows its root directory, so the file is
+     * QuestDB logs through its own logger, to stdout by default; in one process with everything else its lines go
+     * to {@code questdb.log} in its data directory instead. Its logger is set up before it knows its root directory, so the file is
      * named through QuestDB's system property {@value #QUESTDB_LOG_CONFIG_PROPERTY} (unless someone set it).
      */
     private static void writeLogConfiguration(Path dataDir) {
         try {
             Path conf = Files.createDirectories(dataDir.resolve("conf")).resolve("log.conf");
             Files.writeString(conf, String.join("\n",
-                    "writers=stdout",
-                    "w.stdout.class=io.questdb.log.LogConsoleWriter",
-                    "w.stdout.level=ERROR",
+                    "writers=file",
+                    "w.file.class=io.questdb.log.LogFileWriter",
+                    "w.file.location=" + dataDir.toAbsolutePath().resolve("questdb.log"),
+                    "w.file.level=INFO,ERROR,CRITICAL,ADVISORY",
                     ""));
             if (System.getProperty(QUESTDB_LOG_CONFIG_PROPERTY) == null) {
                 System.setProperty(QUESTDB_LOG_CONFIG_PROPERTY, conf.toAbsolutePath().toString());

@@ -36,7 +36,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * rules, zones, escalation, with a registry stream) against a passthrough job (Kafka source -> sink) reading the
  * same telemetry topic, in the same run, on the same MiniCluster settings. Each job reads the topic to its end
  * (bounded source) with a fresh consumer group; the figure is readings / job net runtime, so job start-up
- * (~1-2 s) is included in both. Prints each round and the medians.
+ * (~1-2 s) is included in both. A third job, source -> decode -> sink, shows what decoding alone costs; the
+ * ratio of the issue is alarm job / passthrough, both read the same topic with the same source and the same
+ * discarding sink. Prints each round and the medians.
  *
  * <pre>
  * ./mvnw -B -q -o test-compile -pl standalone
@@ -60,24 +62,41 @@ public final class AlarmJobThroughputBenchmark {
             kafka.createTopics(Map.of("telemetry", 1));
             produce(kafka.bootstrapServers(), batches, perBatch);
             List<Double> passthrough = new ArrayList<>();
+            List<Double> decoded = new ArrayList<>();
             List<Double> full = new ArrayList<>();
+            // -Dbench.only=full runs the alarm job alone (for a profiler); the ratios then are not printed.
+            boolean fullOnly = "full".equals(System.getProperty("bench.only"));
             for (int round = 1; round <= rounds; round++) {
+                if (fullOnly) {
+                    double f = readings / seconds(runAlarmJob(kafka.bootstrapServers(), "full-" + round, backend));
+                    System.out.printf("round %d: alarm job %.0f readings/s%n", round, f);
+                    continue;
+                }
                 double p = readings / seconds(runPassthrough(kafka.bootstrapServers(), "pass-" + round, backend));
+                double d = readings / seconds(runDecodePassthrough(kafka.bootstrapServers(), "decode-" + round,
+                        backend));
                 double f = readings / seconds(runAlarmJob(kafka.bootstrapServers(), "full-" + round, backend));
                 passthrough.add(p);
+                decoded.add(d);
                 full.add(f);
-                System.out.printf("round %d: passthrough %.0f readings/s, alarm job %.0f readings/s, ratio %.2f%n",
-                        round, p, f, f / p);
+                System.out.printf("round %d: passthrough %.0f readings/s, decode passthrough %.0f readings/s, "
+                        + "alarm job %.0f readings/s, ratio %.2f (to decode passthrough %.2f)%n",
+                        round, p, d, f, f / p, f / d);
                 if (System.getProperty("bench.stages") != null) {
-                    double d = readings / seconds(runDecodeKeyBy(kafka.bootstrapServers(), "stage-" + round, backend));
-                    System.out.printf("round %d: decode + keyBy only %.0f readings/s%n", round, d);
+                    double k = readings / seconds(runDecodeKeyBy(kafka.bootstrapServers(), "stage-" + round, backend));
+                    System.out.printf("round %d: decode + keyBy only %.0f readings/s%n", round, k);
                 }
             }
+            if (fullOnly) {
+                return;
+            }
             double mp = median(passthrough);
+            double md = median(decoded);
             double mf = median(full);
             System.out.printf("MEDIAN over %d rounds, %,d readings (%d per batch), %s state backend: passthrough "
-                    + "%.0f readings/s, alarm job %.0f readings/s, ratio %.2f%n", rounds, readings, perBatch, backend,
-                    mp, mf, mf / mp);
+                    + "%.0f readings/s, decode passthrough %.0f readings/s, alarm job %.0f readings/s, ratio %.2f "
+                    + "(to decode passthrough %.2f)%n", rounds, readings, perBatch, backend, mp, md, mf, mf / mp,
+                    mf / md);
         }
     }
 
@@ -128,6 +147,16 @@ public final class AlarmJobThroughputBenchmark {
                         PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
                 .sinkTo(new Discard<>());
         return env.execute("passthrough").getNetRuntime();
+    }
+
+    /** Source -> decode -> sink: what the job must do at the least before any rule runs. */
+    private static long runDecodePassthrough(String bootstrap, String group, String backend) throws Exception {
+        StreamExecutionEnvironment env = environment(backend);
+        env.fromSource(bounded(bootstrap, group), WatermarkStrategy.noWatermarks(), "Telemetry source",
+                        PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
+                .flatMap(new io.tocsin.jobs.telemetry.DecodeTelemetryBatch())
+                .sinkTo(new Discard<>());
+        return env.execute("decode passthrough").getNetRuntime();
     }
 
     private static long runAlarmJob(String bootstrap, String group, String backend) throws Exception {
