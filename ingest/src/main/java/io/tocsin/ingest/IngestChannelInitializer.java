@@ -23,8 +23,10 @@ import io.tocsin.ingest.mqtt.HandlerNames;
 import io.tocsin.ingest.mqtt.KeepAliveHandler;
 import io.tocsin.ingest.mqtt.MalformedPacketHandler;
 import io.tocsin.ingest.mqtt.PingHandler;
+import io.tocsin.ingest.mqtt.InFlightMemoryBudget;
 import io.tocsin.ingest.mqtt.ProtocolVersionGate;
-import io.tocsin.ingest.mqtt.ProtocolVersionGate;
+import io.tocsin.ingest.mqtt.PublishRateLimit;
+import io.tocsin.ingest.mqtt.PublishRateLimitHandler;
 import io.tocsin.ingest.mqtt.PublishValidationHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,6 +60,7 @@ import io.tocsin.ingest.telemetry.TelemetryWriter;
  * disconnect           DISCONNECT -> close
  * publishValidation    topic name and topic alias rules for every PUBLISH
  * exactlyOnce          QoS 2: a resent PUBLISH is not taken twice; PUBREL -> PUBCOMP
+ * (publishRateLimit)   when configured: above the client's publish rate, DISCONNECT 0x96 (3.1.1: close)
  * telemetry            telemetry topics: ACL, validate the batch, write it, PUBACK once written
  * relay                other topics: deliver to subscribers, PUBACK
  * subscribe            SUBSCRIBE / UNSUBSCRIBE, with the topic ACL
@@ -82,6 +85,9 @@ final class IngestChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final Sessions sessions;
     private final ConnectionListener connectionListener;
     private final ConnectionRateLimit connectionRate;
+    private final PublishLimits publishLimits;
+    private final InFlightMemoryBudget memoryBudget;
+    private final Counter publishRateRefused;
     private final Counter rateLimited;
     private final AtomicLong lastRateLimitLog = new AtomicLong();
     private final SslContext sslContext;
@@ -104,8 +110,13 @@ final class IngestChannelInitializer extends ChannelInitializer<SocketChannel> {
                              TelemetryWriter telemetryWriter, SubscriptionRegistry subscriptions,
                              MeterRegistry meters, Authenticator authenticator, SslContext sslContext,
                              Sessions sessions, SessionLimits sessionLimits, RetainedMessages retained,
-                             ConnectionListener connectionListener, ConnectionRateLimit connectionRate) {
+                             ConnectionListener connectionListener, ConnectionRateLimit connectionRate,
+                             PublishLimits publishLimits, InFlightMemoryBudget memoryBudget) {
         this.connectionListener = connectionListener;
+        this.publishLimits = publishLimits;
+        this.memoryBudget = memoryBudget;
+        this.publishRateRefused = meters.counter(PublishValidationHandler.PUBLISH_REFUSED, "reason",
+                PublishRateLimitHandler.REASON_TAG);
         this.connectionRate = connectionRate;
         this.rateLimited = meters.counter(ProtocolVersionGate.CONNECT_REFUSED, "reason", "connection_rate");
         this.sessions = sessions;
@@ -119,7 +130,7 @@ final class IngestChannelInitializer extends ChannelInitializer<SocketChannel> {
         this.subscriptions = subscriptions;
         this.meters = meters;
         this.connectSettings = new ConnectHandler.Settings(config.maxPacketBytes(), config.maxInFlightPerConnection(),
-                config.connectTimeout(), sessionLimits.maxExpiry());
+                config.connectTimeout(), sessionLimits.maxExpiry(), publishLimits.maxKeepAliveSeconds(), memoryBudget);
         this.malformedPackets = new MalformedPacketHandler(meters);
         this.keepAlive = new KeepAliveHandler(meters);
         this.publishValidation = new PublishValidationHandler(meters);
@@ -161,7 +172,13 @@ final class IngestChannelInitializer extends ChannelInitializer<SocketChannel> {
         pipeline.addLast(HandlerNames.DISCONNECT, disconnect);
         pipeline.addLast(HandlerNames.PUBLISH_VALIDATION, publishValidation);
         pipeline.addLast(HandlerNames.EXACTLY_ONCE, exactlyOnce);
-        pipeline.addLast(HandlerNames.TELEMETRY, new TelemetryPublishHandler(telemetryWriter, meters));
+        if (publishLimits.publishesPerSecond() > 0) {
+            pipeline.addLast(HandlerNames.PUBLISH_RATE_LIMIT, new PublishRateLimitHandler(
+                    new PublishRateLimit(publishLimits.publishesPerSecond(), publishLimits.publishBurst(),
+                            System::nanoTime),
+                    publishLimits.publishesPerSecond(), publishLimits.publishBurst(), publishRateRefused));
+        }
+        pipeline.addLast(HandlerNames.TELEMETRY, new TelemetryPublishHandler(telemetryWriter, meters, memoryBudget));
         pipeline.addLast(HandlerNames.RELAY, relay);
         pipeline.addLast(HandlerNames.SUBSCRIBE, subscribe);
         pipeline.addLast(HandlerNames.DELIVERY_ACKS, deliveryAcks);

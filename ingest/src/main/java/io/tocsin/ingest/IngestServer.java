@@ -22,6 +22,7 @@ import io.tocsin.ingest.auth.CredentialRegistry;
 import io.tocsin.ingest.coap.CoapIngestEndpoint;
 import io.tocsin.ingest.coap.CoapSettings;
 import io.tocsin.ingest.mqtt.ConnectedClient;
+import io.tocsin.ingest.mqtt.InFlightMemoryBudget;
 import io.tocsin.ingest.ops.OperationsHttpServer;
 import io.tocsin.ingest.mqtt.ConnectionListener;
 import io.tocsin.ingest.mqtt.ConnectionRateLimit;
@@ -89,6 +90,8 @@ public final class IngestServer implements AutoCloseable {
     private final String httpBindHost;
     private final ConnectionRateLimit connectionRate;
     private final int httpPortSetting;
+    private final PublishLimits publishLimits;
+    private final InFlightMemoryBudget memoryBudget;
     private OperationsHttpServer http;
     private volatile String state = "starting";
     private CoapIngestEndpoint coap;
@@ -115,6 +118,9 @@ public final class IngestServer implements AutoCloseable {
         this.httpBindHost = builder.httpBindHost;
         this.httpPortSetting = builder.httpPort;
         this.connectionRate = new ConnectionRateLimit(builder.connectionsPerSecond);
+        this.publishLimits = builder.publishLimits;
+        this.memoryBudget = new InFlightMemoryBudget(publishLimits.memoryHighWaterBytes(),
+                publishLimits.memoryLowWaterBytes(), channels, meters);
         this.connectionListener = builder.deviceStatus == null ? ConnectionListener.NONE
                 : new DeviceStatusEvents(builder.deviceStatus);
         this.retained = new RetainedMessages(MAX_RETAINED_TOPICS, meters);
@@ -139,6 +145,7 @@ public final class IngestServer implements AutoCloseable {
         private String httpBindHost;
         private int httpPort = -1;
         private int connectionsPerSecond = DEFAULT_CONNECTIONS_PER_SECOND;
+        private PublishLimits publishLimits = PublishLimits.defaults();
 
         private Builder(IngestConfig config, TelemetryWriter telemetryWriter, MeterRegistry meters) {
             this.config = config;
@@ -192,6 +199,12 @@ public final class IngestServer implements AutoCloseable {
             return this;
         }
 
+        /** Publish rate per connection, MQTT 5 keep alive maximum, global memory budget of telemetry in flight. */
+        public Builder publishLimits(PublishLimits publishLimits) {
+            this.publishLimits = Objects.requireNonNull(publishLimits, "publishLimits");
+            return this;
+        }
+
         public IngestServer build() {
             return new IngestServer(this);
         }
@@ -224,7 +237,8 @@ public final class IngestServer implements AutoCloseable {
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, SUBSCRIBER_WRITE_LIMITS)
                 .childHandler(new IngestChannelInitializer(config, channels, clients, telemetryWriter, subscriptions,
-                        meters, authenticator, null, sessions, sessionLimits, retained, connectionListener, connectionRate));
+                        meters, authenticator, null, sessions, sessionLimits, retained, connectionListener, connectionRate,
+                        publishLimits, memoryBudget));
         ChannelFuture bound = bootstrap.bind(config.bindHost(), config.port()).awaitUninterruptibly();
         if (!bound.isSuccess()) {
             shutDownEventLoops();
@@ -235,7 +249,8 @@ public final class IngestServer implements AutoCloseable {
         if (tls != null) {
             ChannelFuture tlsBound = bootstrap.clone()
                     .childHandler(new IngestChannelInitializer(config, channels, clients, telemetryWriter,
-                            subscriptions, meters, authenticator, tls.sslContext(), sessions, sessionLimits, retained, connectionListener, connectionRate))
+                            subscriptions, meters, authenticator, tls.sslContext(), sessions, sessionLimits, retained, connectionListener, connectionRate,
+                            publishLimits, memoryBudget))
                     .bind(config.bindHost(), tls.port()).awaitUninterruptibly();
             if (!tlsBound.isSuccess()) {
                 serverChannel.close().awaitUninterruptibly();

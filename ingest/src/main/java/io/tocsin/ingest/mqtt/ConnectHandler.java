@@ -90,8 +90,19 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
      * @param connectTimeout time allowed between opening the connection and its CONNECT
      * @param maxSessionExpiry longest a session may outlive its connection (MQTT 3.1.1 persistent sessions get
      *                         this; MQTT 5 clients asking for more are told this value in the CONNACK)
+     * @param maxKeepAliveSeconds longest keep alive an MQTT 5 client may have (0 for no maximum): a client asking
+     *                         for more, or for none (0), is told this Server Keep Alive in the CONNACK and held to
+     *                         it. MQTT 3.1.1 cannot be told, so its keep alive is taken as asked.
+     * @param memoryBudget     the bytes of telemetry all connections may have in flight together; null for none
      */
-    public record Settings(int maxPacketBytes, int maxInFlight, Duration connectTimeout, Duration maxSessionExpiry) {
+    public record Settings(int maxPacketBytes, int maxInFlight, Duration connectTimeout, Duration maxSessionExpiry,
+                           int maxKeepAliveSeconds, InFlightMemoryBudget memoryBudget) {
+
+        public Settings {
+            if (maxKeepAliveSeconds < 0 || maxKeepAliveSeconds > 65_535) {
+                throw new IllegalArgumentException("maxKeepAliveSeconds must be 0..65535: " + maxKeepAliveSeconds);
+            }
+        }
     }
 
     /**
@@ -264,11 +275,18 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
         MqttConnectPayload payload = connect.payload();
         MqttProperties properties = header.properties();
         boolean v5 = version == MqttVersion.MQTT_5;
-        int keepAlive = header.keepAliveTimeSeconds();
+        int requestedKeepAlive = header.keepAliveTimeSeconds();
+        int maxKeepAlive = settings.maxKeepAliveSeconds();
+        boolean serverKeepAlive = v5 && maxKeepAlive > 0 && (requestedKeepAlive == 0 || requestedKeepAlive > maxKeepAlive);
+        int keepAlive = serverKeepAlive ? maxKeepAlive : requestedKeepAlive;
         client = new ConnectedClient(ctx.channel(), clientId, version, keepAlive,
                 intProperty(properties, MqttProperties.REQUEST_PROBLEM_INFORMATION, 1) != 0,
                 maximumPacketSize(properties), settings.maxInFlight(),
-                meters.counter(InFlightPublishes.READ_PAUSES), identity);
+                meters.counter(InFlightPublishes.READ_PAUSES), identity, settings.memoryBudget());
+        if (v5) {
+            client.receiveMaximum(intProperty(properties, MqttProperties.RECEIVE_MAXIMUM,
+                    ConnectedClient.MAX_RECEIVE_MAXIMUM));
+        }
         client.attach();
         if (header.isWillFlag()) {
             MqttProperties willProperties = payload.willProperties();
@@ -304,7 +322,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
         long expiry = Math.min(requestedExpiry, maxExpiry);
         boolean sessionPresent = sessions.open(client, header.isCleanSession(), expiry);
         ctx.writeAndFlush(connAck(v5, assigned ? clientId : null, sessionPresent,
-                requestedExpiry > maxExpiry ? expiry : -1));
+                requestedExpiry > maxExpiry ? expiry : -1, serverKeepAlive ? keepAlive : -1));
         sessions.resume(client);
         listener.online(client);
         log.info("Client {} connected from {} (MQTT {}, keep alive {} s{}, session {}{}) as {}", clientId,
@@ -324,9 +342,12 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
         held.clear();
     }
 
-    /** @param grantedExpiry the session expiry to tell the client when it differs from its request, else -1 */
+    /**
+     * @param grantedExpiry    the session expiry to tell the client when it differs from its request, else -1
+     * @param serverKeepAlive  the keep alive imposed on the client when it differs from its request, else -1
+     */
     private MqttConnAckMessage connAck(boolean v5, String assignedClientId, boolean sessionPresent,
-                                       long grantedExpiry) {
+                                       long grantedExpiry, int serverKeepAlive) {
         MqttProperties properties = MqttProperties.NO_PROPERTIES;
         if (v5) {
             properties = new MqttProperties();
@@ -343,6 +364,9 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
             if (grantedExpiry >= 0) {
                 properties.add(new MqttProperties.IntegerProperty(MqttProperties.SESSION_EXPIRY_INTERVAL,
                         (int) grantedExpiry));
+            }
+            if (serverKeepAlive >= 0) {
+                properties.add(new MqttProperties.IntegerProperty(MqttProperties.SERVER_KEEP_ALIVE, serverKeepAlive));
             }
             if (assignedClientId != null) {
                 properties.add(new MqttProperties.StringProperty(MqttProperties.ASSIGNED_CLIENT_IDENTIFIER,

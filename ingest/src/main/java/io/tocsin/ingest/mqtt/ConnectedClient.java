@@ -30,6 +30,9 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class ConnectedClient {
 
+    /** The largest Receive Maximum, and the value when the client sets none (MQTT 5 3.1.2.11.3; 3.1.1 clients). */
+    public static final int MAX_RECEIVE_MAXIMUM = 65_535;
+
     private static final AttributeKey<ConnectedClient> KEY = AttributeKey.valueOf(ConnectedClient.class, "client");
 
     private final Channel channel;
@@ -41,6 +44,8 @@ public final class ConnectedClient {
     private final InFlightPublishes inFlight;
     private final Identity identity;
     private volatile LastWill will;
+    /** MQTT 5 Receive Maximum of the client's CONNECT: unacknowledged QoS 1 messages it accepts at once. */
+    private volatile int receiveMaximum = MAX_RECEIVE_MAXIMUM;
     private final AtomicReference<String> closeReason = new AtomicReference<>();
     private final AtomicReference<CloseCause> closeCause = new AtomicReference<>();
 
@@ -59,7 +64,7 @@ public final class ConnectedClient {
 
     ConnectedClient(Channel channel, String clientId, MqttVersion version, int keepAliveSeconds,
                     boolean problemInformationWanted, long maximumPacketSize, int maxInFlight,
-                    Counter readPauses, Identity identity) {
+                    Counter readPauses, Identity identity, InFlightMemoryBudget memoryBudget) {
         this.identity = identity;
         this.channel = channel;
         this.clientId = clientId;
@@ -67,7 +72,7 @@ public final class ConnectedClient {
         this.keepAliveSeconds = keepAliveSeconds;
         this.problemInformationWanted = problemInformationWanted;
         this.maximumPacketSize = maximumPacketSize;
-        this.inFlight = new InFlightPublishes(this, maxInFlight, readPauses);
+        this.inFlight = new InFlightPublishes(this, maxInFlight, readPauses, memoryBudget);
     }
 
     /** The client of a channel; only valid after the CONNECT handler accepted it (any later handler may rely on it). */
@@ -98,6 +103,15 @@ public final class ConnectedClient {
 
     public MqttVersion version() {
         return version;
+    }
+
+    /** How many QoS 1 messages the server may have unacknowledged with this client (MQTT 5 Receive Maximum). */
+    public int receiveMaximum() {
+        return receiveMaximum;
+    }
+
+    void receiveMaximum(int receiveMaximum) {
+        this.receiveMaximum = Math.max(1, Math.min(MAX_RECEIVE_MAXIMUM, receiveMaximum));
     }
 
     public boolean isV5() {

@@ -16,6 +16,7 @@ public final class HandlerNames {
     public static final String DISCONNECT = "disconnect";
     public static final String PUBLISH_VALIDATION = "publishValidation";
     public static final String EXACTLY_ONCE = "exactlyOnce";
+    public static final String PUBLISH_RATE_LIMIT = "publishRateLimit";
     public static final String TELEMETRY = "telemetry";
     public static final String RELAY = "relay";
     public static final String SUBSCRIBE = "subscribe";

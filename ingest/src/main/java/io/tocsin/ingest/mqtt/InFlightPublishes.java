@@ -2,6 +2,7 @@ package io.tocsin.ingest.mqtt;
 
 import io.micrometer.core.instrument.Counter;
 import io.netty.channel.Channel;
+import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,14 +33,18 @@ public final class InFlightPublishes {
     private final int maxInFlight;
     private final int resumeAt;
     private final Counter readPauses;
+    private final InFlightMemoryBudget memoryBudget;
     private final ArrayDeque<PendingAck> acks = new ArrayDeque<>();
     private int unacknowledgedWrites;
     private boolean readingPaused;
+    /** This connection's own bound was exceeded (the memory budget may pause reading too). */
+    private boolean tooManyInFlight;
     private boolean abandoned;
     private boolean draining;
 
-    InFlightPublishes(ConnectedClient client, int maxInFlight, Counter readPauses) {
+    InFlightPublishes(ConnectedClient client, int maxInFlight, Counter readPauses, InFlightMemoryBudget memoryBudget) {
         this.client = client;
+        this.memoryBudget = memoryBudget;
         this.maxInFlight = maxInFlight;
         this.resumeAt = maxInFlight / 2;
         this.readPauses = readPauses;
@@ -77,6 +82,16 @@ public final class InFlightPublishes {
         }
         sendDecidedAcks();
         updateReading();
+    }
+
+    /**
+     * Close the connection once every acknowledgement reserved before now has gone out (so that the client does
+     * not resend what was taken): MQTT 5 gets a DISCONNECT with this reason, MQTT 3.1.1 a plain close.
+     */
+    public void closeAfterPendingAcks(MqttReasonCodes.Disconnect reason, String why) {
+        PendingAck close = expectAck(0, false);
+        close.disconnectReason = reason;
+        settle(close, PubAckOutcome.closeConnection(why));
     }
 
     /** Work without an acknowledgement (a QoS 0 telemetry write) started: it counts for back pressure. */
@@ -129,7 +144,11 @@ public final class InFlightPublishes {
                 }
                 log.info("Closing connection of client {} instead of acknowledging packet {}: {}",
                         client, ack.packetId, outcome.reasonString());
-                client.close(outcome.reasonString());
+                if (ack.disconnectReason != null) {
+                    client.disconnect(ack.disconnectReason, outcome.reasonString());
+                } else {
+                    client.close(outcome.reasonString());
+                }
                 abandon();
                 return;
             }
@@ -148,20 +167,28 @@ public final class InFlightPublishes {
         }
     }
 
+    /** The global memory budget was exceeded or is free again (see {@link InFlightMemoryBudget}). */
+    public void memoryBudgetChanged() {
+        updateReading();
+    }
+
     private void updateReading() {
         if (abandoned || draining) {
             return;
         }
         int pending = pending();
-        if (!readingPaused && pending > maxInFlight) {
-            readingPaused = true;
+        if (!tooManyInFlight && pending > maxInFlight) {
+            tooManyInFlight = true;
             readPauses.increment();
-            client.channel().config().setAutoRead(false);
             log.debug("Client {} has {} publishes in flight (max {}): reading paused", client, pending, maxInFlight);
-        } else if (readingPaused && pending <= resumeAt) {
-            readingPaused = false;
-            client.channel().config().setAutoRead(true);
-            log.debug("Client {} has {} publishes in flight: reading resumed", client, pending);
+        } else if (tooManyInFlight && pending <= resumeAt) {
+            tooManyInFlight = false;
+            log.debug("Client {} has {} publishes in flight: reading may resume", client, pending);
+        }
+        boolean pause = tooManyInFlight || (memoryBudget != null && memoryBudget.exceeded());
+        if (pause != readingPaused) {
+            readingPaused = pause;
+            client.channel().config().setAutoRead(!pause);
         }
     }
 
@@ -170,6 +197,8 @@ public final class InFlightPublishes {
         private final int packetId;
         private final boolean exactlyOnce;
         private PubAckOutcome outcome;
+        /** Set on the marker of {@link #closeAfterPendingAcks}: close with a DISCONNECT of this reason. */
+        private MqttReasonCodes.Disconnect disconnectReason;
 
         private PendingAck(int packetId, boolean exactlyOnce) {
             this.packetId = packetId;

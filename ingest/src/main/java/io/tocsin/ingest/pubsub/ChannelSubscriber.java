@@ -17,6 +17,7 @@ import io.tocsin.ingest.mqtt.ConnectedClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,6 +35,10 @@ import java.util.concurrent.RejectedExecutionException;
  * if the connection closes first, they go back to the session and are resent when the client returns (if its
  * session persists).
  *
+ * <p>Outbound flow control (MQTT 5 Receive Maximum, 3.3.4-7): never more unacknowledged QoS 1 messages to a
+ * client than its CONNECT allowed. The rest wait here, in order, and leave as PUBACKs come in; at most the
+ * session's queue bound wait (oldest dropped, counted as not delivered). QoS 0 messages are not held.
+ *
  * <p>A subscriber that stops reading must not make the server buffer without bound: once its connection is over
  * its write buffer high-water mark, QoS 0 messages to it are dropped and a QoS 1 message disconnects it (so that
  * it reconnects and is visible in the logs, rather than silently falling behind on alarms); that message stays
@@ -50,6 +55,8 @@ public final class ChannelSubscriber {
     private final Session session;
     private final Counter dropped;
     private final Map<Integer, Delivery> unacknowledged = new LinkedHashMap<>();
+    /** QoS 1 messages held back by the client's Receive Maximum, in order. */
+    private final ArrayDeque<Delivery> waiting = new ArrayDeque<>();
 
     private ChannelSubscriber(ConnectedClient client, Session session, Counter dropped) {
         this.client = client;
@@ -79,7 +86,19 @@ public final class ChannelSubscriber {
 
     /** The client acknowledged a QoS 1 message. Event loop only. */
     void acknowledged(int packetId) {
-        unacknowledged.remove(packetId);
+        if (unacknowledged.remove(packetId) == null) {
+            return;
+        }
+        while (!waiting.isEmpty() && unacknowledged.size() < client.receiveMaximum()) {
+            send(waiting.pollFirst(), true);
+        }
+    }
+
+    /** The QoS 1 messages held back by the Receive Maximum, never sent; forgets them. Event loop only. */
+    List<Delivery> takeWaiting() {
+        List<Delivery> taken = new ArrayList<>(waiting);
+        waiting.clear();
+        return taken;
     }
 
     /** The QoS 1 messages sent and not acknowledged, in sending order; forgets them. Event loop only. */
@@ -97,18 +116,19 @@ public final class ChannelSubscriber {
         }
         EventLoop eventLoop = channel.eventLoop();
         if (eventLoop.inEventLoop()) {
-            send(delivery);
+            send(delivery, false);
             return;
         }
         try {
-            eventLoop.execute(() -> send(delivery));
+            eventLoop.execute(() -> send(delivery, false));
         } catch (RejectedExecutionException e) {
             // The server is shutting down: the connection is about to close anyway.
             log.debug("Delivery to client {} skipped: server shutting down", client.clientId());
         }
     }
 
-    private void send(Delivery delivery) {
+    /** @param fromWaiting the delivery was held back by the Receive Maximum and now has room */
+    private void send(Delivery delivery, boolean fromWaiting) {
         Channel channel = client.channel();
         String topic = delivery.topic();
         if (!channel.isActive()) {
@@ -140,6 +160,11 @@ public final class ChannelSubscriber {
             client.disconnect(MqttReasonCodes.Disconnect.QUOTA_EXCEEDED, "client not reading its messages");
             return;
         }
+        if (qos == MqttQoS.AT_LEAST_ONCE && !fromWaiting
+                && (!waiting.isEmpty() || unacknowledged.size() >= client.receiveMaximum())) {
+            holdBack(delivery);
+            return;
+        }
         int packetId = 0;
         if (qos == MqttQoS.AT_LEAST_ONCE) {
             packetId = client.nextPacketId();
@@ -152,6 +177,16 @@ public final class ChannelSubscriber {
                 Unpooled.wrappedBuffer(delivery.payload()));
         channel.writeAndFlush(publish, channel.voidPromise());
     }
+    private void holdBack(Delivery delivery) {
+        if (waiting.size() >= Math.max(1, session.maxQueued())) {
+            Delivery oldest = waiting.pollFirst();
+            dropped.increment();
+            log.warn("Client {} has {} messages waiting for its Receive Maximum of {} (the bound): dropped the oldest, "
+                    + "on {}", client, waiting.size() + 1, client.receiveMaximum(), oldest.topic());
+        }
+        waiting.addLast(delivery);
+    }
+
     private static long packetSize(String topic, byte[] payload, MqttProperties properties) {
         long size = PUBLISH_OVERHEAD_BYTES + (long) ByteBufUtil.utf8Bytes(topic) + payload.length;
         // Forwarded properties (content type, correlation data ...): identifier + length + value, slightly over.

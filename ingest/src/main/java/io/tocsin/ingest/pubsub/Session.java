@@ -100,16 +100,22 @@ final class Session implements Subscriber {
      * The connection closed: its unacknowledged QoS 1 messages go back to the head of the queue (resent with DUP
      * when the client returns, MQTT 4.4). Only if it is still this session's connection (not taken over).
      */
-    synchronized boolean detach(ChannelSubscriber subscriber, List<Delivery> unacknowledged) {
+    synchronized boolean detach(ChannelSubscriber subscriber, List<Delivery> unacknowledged,
+                                List<Delivery> neverSent) {
         if (connection != subscriber) {
             // Taken over by a newer connection of the same client id: it gets the old one's unacknowledged messages.
             if (expirySeconds > 0 && connection != null) {
                 unacknowledged.forEach(delivery -> connection.deliver(delivery.asDuplicate()));
+                neverSent.forEach(connection::deliver);
             }
             return false;
         }
         connection = null;
         if (expirySeconds > 0) {
+            // Held back by the client's Receive Maximum: never sent, so no DUP; they come after the unacknowledged.
+            for (int i = neverSent.size() - 1; i >= 0; i--) {
+                queue.addFirst(neverSent.get(i));
+            }
             for (int i = unacknowledged.size() - 1; i >= 0; i--) {
                 queue.addFirst(unacknowledged.get(i).asDuplicate());
             }
@@ -143,6 +149,10 @@ final class Session implements Subscriber {
     @Override
     public boolean online() {
         return connected();
+    }
+
+    int maxQueued() {
+        return maxQueued;
     }
 
     synchronized int queued() {

@@ -109,7 +109,7 @@ public final class Sessions implements SessionStore {
                 }, delay, TimeUnit.SECONDS);
             }
         }
-        if (!session.detach(subscriber, subscriber.takeUnacknowledged())) {
+        if (!session.detach(subscriber, subscriber.takeUnacknowledged(), subscriber.takeWaiting())) {
             return; // taken over by a newer connection of the same client id
         }
         long expiry = session.expirySeconds();

@@ -12,6 +12,7 @@ import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import io.tocsin.ingest.mqtt.ConnectedClient;
+import io.tocsin.ingest.mqtt.InFlightMemoryBudget;
 import io.tocsin.ingest.mqtt.InFlightPublishes;
 import io.tocsin.ingest.mqtt.InFlightPublishes.PendingAck;
 import io.tocsin.ingest.mqtt.PubAckOutcome;
@@ -85,6 +86,7 @@ public final class TelemetryPublishHandler extends ChannelInboundHandlerAdapter 
     }
 
     private final TelemetryWriter writer;
+    private final InFlightMemoryBudget memoryBudget;
     private final Counter accepted;
     private final Counter writeFailed;
     private final Timer writeLatency;
@@ -92,8 +94,10 @@ public final class TelemetryPublishHandler extends ChannelInboundHandlerAdapter 
     /** Set after a failed write is logged at WARN; the next ones go to debug until a write succeeds again. */
     private boolean writesFailing;
 
-    public TelemetryPublishHandler(TelemetryWriter writer, MeterRegistry meters) {
+    /** @param memoryBudget the bytes all connections may have waiting for the log together; null for no bound */
+    public TelemetryPublishHandler(TelemetryWriter writer, MeterRegistry meters, InFlightMemoryBudget memoryBudget) {
         this.writer = writer;
+        this.memoryBudget = memoryBudget;
         this.accepted = meters.counter(ACCEPTED);
         this.writeFailed = meters.counter(WRITE_FAILED);
         this.writeLatency = Timer.builder(WRITE_LATENCY)
@@ -167,6 +171,12 @@ public final class TelemetryPublishHandler extends ChannelInboundHandlerAdapter 
         if (ack == null) {
             inFlight.unacknowledgedWriteStarted();
         }
+        int bytes = payload.length;
+        if (memoryBudget != null) {
+            memoryBudget.reserve(bytes);
+            // This connection stops at once when it is the one that exceeded the budget; the others are told.
+            inFlight.memoryBudgetChanged();
+        }
         CompletableFuture<?> written;
         try {
             written = writer.append(address, payload);
@@ -178,6 +188,9 @@ public final class TelemetryPublishHandler extends ChannelInboundHandlerAdapter 
         }
         written.whenComplete((result, failure) -> {
             // On the writer's thread (Kafka's I/O thread): count here, decide the ack on the event loop.
+            if (memoryBudget != null) {
+                memoryBudget.release(bytes);
+            }
             writeLatency.record(System.nanoTime() - receivedAt, TimeUnit.NANOSECONDS);
             if (failure == null) {
                 accepted.increment();

@@ -25,7 +25,7 @@ class InFlightPublishesTest {
 
     private ConnectedClient client(MqttVersion version, int maxInFlight) {
         return new ConnectedClient(channel, "gw", version, 30, true, Long.MAX_VALUE, maxInFlight, pauses,
-                io.tocsin.ingest.auth.Identity.unrestricted());
+                io.tocsin.ingest.auth.Identity.unrestricted(), null);
     }
 
     private List<MqttPubReplyMessageVariableHeader> sentAcks() {
