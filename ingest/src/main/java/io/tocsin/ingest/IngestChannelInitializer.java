@@ -25,7 +25,7 @@ import io.tocsin.ingest.mqtt.MalformedPacketHandler;
 import io.tocsin.ingest.mqtt.PingHandler;
 import io.tocsin.ingest.mqtt.InFlightMemoryBudget;
 import io.tocsin.ingest.mqtt.ProtocolVersionGate;
-import io.tocsin.ingest.mqtt.PublishRateLimit;
+import io.tocsin.ingest.mqtt.TokenBucket;
 import io.tocsin.ingest.mqtt.PublishRateLimitHandler;
 import io.tocsin.ingest.mqtt.PublishValidationHandler;
 import org.slf4j.Logger;
@@ -174,7 +174,7 @@ final class IngestChannelInitializer extends ChannelInitializer<SocketChannel> {
         pipeline.addLast(HandlerNames.EXACTLY_ONCE, exactlyOnce);
         if (publishLimits.publishesPerSecond() > 0) {
             pipeline.addLast(HandlerNames.PUBLISH_RATE_LIMIT, new PublishRateLimitHandler(
-                    new PublishRateLimit(publishLimits.publishesPerSecond(), publishLimits.publishBurst(),
+                    new TokenBucket(publishLimits.publishesPerSecond(), publishLimits.publishBurst(),
                             System::nanoTime),
                     publishLimits.publishesPerSecond(), publishLimits.publishBurst(), publishRateRefused));
         }

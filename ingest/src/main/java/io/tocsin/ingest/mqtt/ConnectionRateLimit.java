@@ -12,11 +12,7 @@ public final class ConnectionRateLimit {
     /** No limit. */
     public static final ConnectionRateLimit UNLIMITED = new ConnectionRateLimit(0);
 
-    private final double perSecond;
-    private final double burst;
-    private final LongSupplier nanoTime;
-    private double tokens;
-    private long refilledAt;
+    private final TokenBucket bucket;
 
     /** @param perSecond new connections allowed per second (also the burst); 0 for no limit */
     public ConnectionRateLimit(int perSecond) {
@@ -28,25 +24,11 @@ public final class ConnectionRateLimit {
         if (perSecond < 0) {
             throw new IllegalArgumentException("connections per second must be >= 0: " + perSecond);
         }
-        this.perSecond = perSecond;
-        this.burst = perSecond;
-        this.tokens = perSecond;
-        this.nanoTime = nanoTime;
-        this.refilledAt = nanoTime.getAsLong();
+        this.bucket = new TokenBucket(perSecond, perSecond, nanoTime);
     }
 
     /** Whether one more connection may be accepted now. */
     public synchronized boolean tryAcquire() {
-        if (perSecond == 0) {
-            return true;
-        }
-        long now = nanoTime.getAsLong();
-        tokens = Math.min(burst, tokens + (now - refilledAt) / 1e9 * perSecond);
-        refilledAt = now;
-        if (tokens < 1) {
-            return false;
-        }
-        tokens -= 1;
-        return true;
+        return bucket.tryAcquire();
     }
 }

@@ -9,7 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Ends the connection of a client that publishes above its rate ({@link PublishRateLimit}), telemetry or not.
+ * Ends the connection of a client that publishes above its rate ({@link TokenBucket}), telemetry or not.
  *
  * <p>MQTT 5 defines reason 0x96 "Message rate too high" for DISCONNECT only: a PUBACK with 0x96 is not allowed
  * (3.4.2.1), and clients such as Paho treat it as a protocol error. So the refused PUBLISH gets no acknowledgement
@@ -32,13 +32,13 @@ public final class PublishRateLimitHandler extends ChannelInboundHandlerAdapter 
 
     private static final Logger log = LoggerFactory.getLogger(PublishRateLimitHandler.class);
 
-    private final PublishRateLimit limit;
+    private final TokenBucket limit;
     private final double perSecond;
     private final int burst;
     private final Counter refused;
     private boolean closing;
 
-    public PublishRateLimitHandler(PublishRateLimit limit, double perSecond, int burst, Counter refused) {
+    public PublishRateLimitHandler(TokenBucket limit, double perSecond, int burst, Counter refused) {
         this.limit = limit;
         this.perSecond = perSecond;
         this.burst = burst;

@@ -13,7 +13,7 @@ class PublishRateLimitTest {
 
     @Test
     void theBurstIsTakenAtOnceAndTheNextPublishIsNot() {
-        PublishRateLimit limit = new PublishRateLimit(10, 4, now::get);
+        TokenBucket limit = new TokenBucket(10, 4, now::get);
 
         for (int i = 0; i < 4; i++) {
             assertThat(limit.tryAcquire()).as("publish %d of the burst", i + 1).isTrue();
@@ -23,7 +23,7 @@ class PublishRateLimitTest {
 
     @Test
     void publishesComeBackAtTheRateButNeverAboveTheBurst() {
-        PublishRateLimit limit = new PublishRateLimit(10, 2, now::get);
+        TokenBucket limit = new TokenBucket(10, 2, now::get);
         limit.tryAcquire();
         limit.tryAcquire();
 
@@ -40,7 +40,7 @@ class PublishRateLimitTest {
 
     @Test
     void aRateBelowOnePerSecondIsAllowed() {
-        PublishRateLimit limit = new PublishRateLimit(0.5, 1, now::get);
+        TokenBucket limit = new TokenBucket(0.5, 1, now::get);
         assertThat(limit.tryAcquire()).isTrue();
         now.addAndGet(TimeUnit.MILLISECONDS.toNanos(1999));
         assertThat(limit.tryAcquire()).isFalse();
@@ -50,7 +50,7 @@ class PublishRateLimitTest {
 
     @Test
     void zeroMeansNoLimit() {
-        PublishRateLimit limit = new PublishRateLimit(0, 0, now::get);
+        TokenBucket limit = new TokenBucket(0, 0, now::get);
         for (int i = 0; i < 10_000; i++) {
             assertThat(limit.tryAcquire()).isTrue();
         }
@@ -58,7 +58,7 @@ class PublishRateLimitTest {
 
     @Test
     void aRateWithoutBurstIsRefused() {
-        assertThatThrownBy(() -> new PublishRateLimit(5, 0, now::get)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> new TokenBucket(5, 0, now::get)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("burst");
     }
 }
