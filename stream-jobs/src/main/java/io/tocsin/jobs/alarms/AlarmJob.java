@@ -289,6 +289,9 @@ public final class AlarmJob {
      *   <li>{@link #BUFFER_TIMEOUT} as the default for every operator.</li>
      *   <li>No Kryo fallback: a type Flink cannot serialise as a POJO fails at submission, not silently slower
      *       and without schema evolution.</li>
+     *   <li>Object reuse: chained operators hand records on without a deep copy each (a copy per reading and
+     *       operator was a tenth of the job's time). Safe because every record type of the job is an immutable
+     *       Java record and no function changes its input.</li>
      * </ul>
      * The checkpoint storage directory is the cluster's business ({@code execution.checkpointing.dir});
      * without one, checkpoints are kept in JobManager memory only.
@@ -307,6 +310,7 @@ public final class AlarmJob {
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS, Integer.MAX_VALUE);
         conf.set(ExecutionOptions.BUFFER_TIMEOUT, BUFFER_TIMEOUT);
         conf.set(PipelineOptions.GENERIC_TYPES, false);
+        conf.set(PipelineOptions.OBJECT_REUSE, true);
         return conf;
     }
 }

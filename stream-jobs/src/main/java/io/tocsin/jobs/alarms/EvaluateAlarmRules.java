@@ -22,7 +22,9 @@ import io.tocsin.rules.engine.SensorAlarmState;
 import io.tocsin.rules.lifecycle.AlarmCommand;
 import io.tocsin.rules.lifecycle.AlarmSlot;
 import io.tocsin.rules.voting.MemberState;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
@@ -93,6 +95,18 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
     private transient Counter refusedCommands;
     private transient Counter refusedRegistryRecords;
     private transient String loggedRulesVersion;
+    /**
+     * Per sensor key: its engine and zones, for the rules and registry they were looked up in. Looking them up
+     * by site and sensor id builds two strings and hashes them on every reading; the key is already built and
+     * hashed by Flink. Cleared when the registry stream replaces the rules or the registry.
+     */
+    private transient Map<String, SensorSetup> setups;
+    private transient RuleSet setupRules;
+    private transient SiteRegistry setupRegistry;
+
+    /** What a sensor's readings need besides its state; immutable for one rule set and one registry. */
+    private record SensorSetup(SensorAlarmEngine engine, List<ZoneEntry> zones) {
+    }
 
     /** Rules only: no site registry (every alarm to the control room), default escalation policy. */
     public EvaluateAlarmRules(RuleFileText rules) {
@@ -117,13 +131,18 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
         lateReadings = metrics.counter(LATE_READINGS);
         refusedCommands = metrics.counter(REFUSED_COMMANDS);
         refusedRegistryRecords = metrics.counter(REFUSED_REGISTRY_RECORDS);
+        setups = new HashMap<>();
     }
 
     @Override
     public void processElement(SensorInput input, ReadOnlyContext ctx, Collector<RoutedAlarm> out) throws Exception {
-        ReadOnlyBroadcastState<String, byte[]> registryState = ctx.getBroadcastState(RegistryView.STATE);
-        RuleSet rules = view.rules(registryState);
-        SiteRegistry registry = view.registry(registryState);
+        RuleSet rules = view.builtRules();
+        SiteRegistry registry = view.builtRegistry();
+        if (rules == null || registry == null) {
+            ReadOnlyBroadcastState<String, byte[]> registryState = ctx.getBroadcastState(RegistryView.STATE);
+            rules = view.rules(registryState);
+            registry = view.registry(registryState);
+        }
         if (!rules.version().equals(loggedRulesVersion)) {
             loggedRulesVersion = rules.version();
             LOG.info("Evaluating alarm rules {} version {}", rules.source(), rules.version());
@@ -140,7 +159,8 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
         if (ctx.timestamp() != null && ctx.timestamp() < ctx.currentWatermark()) {
             lateReadings.inc();
         }
-        SensorAlarmEngine engine = rules.engineFor(reading.siteId(), reading.sensorId());
+        SensorSetup setup = setupOf(ctx.getCurrentKey(), reading, rules, registry);
+        SensorAlarmEngine engine = setup.engine();
         if (engine.isEmpty()) {
             return;
         }
@@ -153,7 +173,7 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
         // Written every time: the reading time (silence) and the sample window change with every reading.
         state.update(next);
         emit(outcome.transitions(), registry, out);
-        voteInZones(engine, current, next, reading.timestampMs(), registry, ctx);
+        voteInZones(engine, current, next, reading.timestampMs(), setup.zones(), ctx);
         SensorClock previous = clock.value();
         long now = ctx.timerService().currentProcessingTime();
         SensorClock c = new SensorClock(reading.timestampMs(), now,
@@ -207,7 +227,8 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
             state.update(outcome.state());
         }
         emit(outcome.transitions(), registry, out);
-        voteInZones(engine, current, outcome.state(), now, registry, ctx);
+        voteInZones(engine, current, outcome.state(), now,
+                registry.zonesOf(current.siteId(), current.sensorId()), ctx);
         reschedule(engine, outcome.state(), c.withTimer(SensorClock.NO_TIMER), ctx.timerService());
     }
 
@@ -217,6 +238,21 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
         if (view.apply(entry, ctx.getBroadcastState(RegistryView.STATE)) != null) {
             refusedRegistryRecords.inc();
         }
+    }
+
+    private SensorSetup setupOf(String key, SensorReading reading, RuleSet rules, SiteRegistry registry) {
+        if (rules != setupRules || registry != setupRegistry) {
+            setups.clear();
+            setupRules = rules;
+            setupRegistry = registry;
+        }
+        SensorSetup setup = setups.get(key);
+        if (setup == null) {
+            setup = new SensorSetup(rules.engineFor(reading.siteId(), reading.sensorId()),
+                    registry.zonesOf(reading.siteId(), reading.sensorId()));
+            setups.put(key, setup);
+        }
+        return setup;
     }
 
     /**
@@ -242,8 +278,7 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
 
     /** Tells the sensor's zones when its vote changed (a sensor seen for the first time votes too). */
     private void voteInZones(SensorAlarmEngine engine, SensorAlarmState before, SensorAlarmState after, long t,
-            SiteRegistry registry, ReadOnlyContext ctx) {
-        List<ZoneEntry> zones = registry.zonesOf(after.siteId(), after.sensorId());
+            List<ZoneEntry> zones, ReadOnlyContext ctx) {
         if (zones.isEmpty()) {
             return;
         }

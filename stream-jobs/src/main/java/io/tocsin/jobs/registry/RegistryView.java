@@ -60,6 +60,20 @@ public final class RegistryView implements Serializable {
     }
 
     /**
+     * The rules as last built from the state, or null before the first look-up: lets a per-record caller skip
+     * fetching the broadcast state (a map look-up per record) once the view is built; it is rebuilt whenever a
+     * record is applied.
+     */
+    public RuleSet builtRules() {
+        return rules;
+    }
+
+    /** The registry as last built, or null before the first look-up (see {@link #builtRules()}). */
+    public SiteRegistry builtRegistry() {
+        return registry;
+    }
+
+    /**
      * Takes a record from the registry topic into the broadcast state.
      *
      * @return null when taken, otherwise why it was refused
