@@ -143,6 +143,14 @@ public final class EmbeddedTimeSeriesStore implements AutoCloseable {
         }
     }
 
+    /** How many rows {@code table} holds now (rows become visible asynchronously after a write: poll). */
+    public long rowCount(String table) {
+        String json = query("SELECT count() FROM " + table);
+        // {"query":..., "columns":[...], "dataset":[[N]], ...}
+        String dataset = json.substring(json.indexOf("\"dataset\":[[") + 12);
+        return Long.parseLong(dataset.substring(0, dataset.indexOf(']')));
+    }
+
     @Override
     public void close() {
         server.close();

@@ -7,14 +7,12 @@ import io.tocsin.jobs.timeseries.InfluxDbSettings;
 import io.tocsin.jobs.timeseries.InfluxDbSink;
 import io.tocsin.jobs.timeseries.ReadingLines;
 import io.tocsin.jobs.timeseries.TimeSeriesJob;
+import io.tocsin.jobs.timeseries.TimeSeriesTestData;
 import io.tocsin.proto.v1.Quality;
 import io.tocsin.proto.v1.Reading;
 import io.tocsin.proto.v1.TelemetryBatch;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
-import org.apache.flink.connector.datagen.functions.FromElementsGeneratorFunction;
-import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -58,31 +56,22 @@ class TimeSeriesJobToStoreTest {
         runJob(batches);
         runJob(batches); // the replay after a restore, in effect
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> count("reading") == 5);
+        await().atMost(Duration.ofSeconds(30)).until(() -> store.rowCount("reading") == 5);
         assertThat(store.query("SELECT site, device, sensor, value, quality FROM reading"
                 + " WHERE sensor = 'gas-01' ORDER BY timestamp"))
                 .contains("[\"chem-park-1\",\"gw-1\",\"gas-01\",1.5,\"good\"]")
                 .contains("[\"chem-park-1\",\"gw-1\",\"gas-01\",27.25,\"good\"]");
-        assertThat(count("reading")).isEqualTo(5);
+        assertThat(store.rowCount("reading")).isEqualTo(5);
     }
 
     private void runJob(byte[][] batches) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1);
         InfluxDbSettings settings = InfluxDbSettings.of(store.url(), "", "tocsin", "tocsin");
         new TimeSeriesJob(
-                new DataGeneratorSource<>(
-                        new FromElementsGeneratorFunction<>(PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO, batches),
-                        batches.length, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO),
+                TimeSeriesTestData.bounded(batches),
                 new InfluxDbSink<>(settings, new ReadingLines()))
                 .buildPipeline(env);
         env.execute("time-series test");
-    }
-
-    private long count(String table) {
-        String json = store.query("SELECT count() FROM " + table);
-        // {"query":..., "columns":[...], "dataset":[[N]], ...}
-        String dataset = json.substring(json.indexOf("\"dataset\":[[") + 12);
-        return Long.parseLong(dataset.substring(0, dataset.indexOf(']')));
     }
 
     private static Reading reading(String sensor, long t, double value) {
