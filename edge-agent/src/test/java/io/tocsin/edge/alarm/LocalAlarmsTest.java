@@ -18,12 +18,12 @@ import io.tocsin.edge.config.AgentConfig;
 import io.tocsin.edge.config.AgentConfigReader;
 import io.tocsin.edge.driver.Driver;
 import io.tocsin.edge.driver.Events;
+import io.tocsin.edge.testing.LoopbackPorts;
 import io.tocsin.edge.uplink.Uplink;
 import io.tocsin.edge.uplink.UplinkException;
 import io.tocsin.proto.v1.Reading;
 import io.tocsin.proto.v1.TelemetryBatch;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -70,9 +70,7 @@ class LocalAlarmsTest {
 
     @BeforeEach
     void startSlave() throws Exception {
-        try (ServerSocket probe = new ServerSocket(0)) {
-            port = probe.getLocalPort();
-        }
+        port = LoopbackPorts.free();
         SimpleProcessImage detector = new SimpleProcessImage(1);
         detector.addRegister(gas);
         SimpleProcessImage relay = new SimpleProcessImage(2);

@@ -4,8 +4,8 @@ import com.ghgande.j2mod.modbus.procimg.SimpleProcessImage;
 import com.ghgande.j2mod.modbus.procimg.SimpleRegister;
 import com.ghgande.j2mod.modbus.slave.ModbusSlave;
 import com.ghgande.j2mod.modbus.slave.ModbusSlaveFactory;
+import io.tocsin.edge.testing.LoopbackPorts;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,10 +20,7 @@ public final class ModbusSlaveFarm {
         int n = Integer.parseInt(args[0]);
         List<String> ports = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            int port;
-            try (ServerSocket probe = new ServerSocket(0)) {
-                port = probe.getLocalPort();
-            }
+            int port = LoopbackPorts.free();
             SimpleProcessImage image = new SimpleProcessImage(1);
             for (int r = 0; r < 10; r++) {
                 image.addRegister(new SimpleRegister(100 * i + r));

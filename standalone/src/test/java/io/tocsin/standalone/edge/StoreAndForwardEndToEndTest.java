@@ -9,10 +9,10 @@ import io.tocsin.ingest.IngestServer;
 import io.tocsin.ingest.telemetry.KafkaTelemetryWriter;
 import io.tocsin.proto.v1.Reading;
 import io.tocsin.proto.v1.TelemetryBatch;
+import io.tocsin.standalone.LoopbackPorts;
 import io.tocsin.standalone.kafka.EmbeddedKafkaBroker;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -113,10 +113,7 @@ class StoreAndForwardEndToEndTest {
         kafka = new EmbeddedKafkaBroker(dir.resolve("kafka"), 0, 0).start();
         kafka.createTopics(Map.of(TOPIC, 2));
         writer = new KafkaTelemetryWriter(kafka.bootstrapServers(), TOPIC, Duration.ofSeconds(4), Map.of());
-        int port;
-        try (ServerSocket probe = new ServerSocket(0)) {
-            port = probe.getLocalPort();
-        }
+        int port = LoopbackPorts.free();
         ingest = startIngest(port);
         String mqttUri = "tcp://127.0.0.1:" + port;
         Path buffer = dir.resolve("buffer.db");

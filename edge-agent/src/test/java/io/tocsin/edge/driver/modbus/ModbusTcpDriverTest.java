@@ -7,10 +7,10 @@ import static org.awaitility.Awaitility.await;
 import com.ghgande.j2mod.modbus.slave.ModbusSlave;
 import com.ghgande.j2mod.modbus.slave.ModbusSlaveFactory;
 import io.tocsin.edge.driver.Events;
+import io.tocsin.edge.testing.LoopbackPorts;
 import io.tocsin.proto.v1.Quality;
 import io.tocsin.proto.v1.Reading;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,9 +29,7 @@ class ModbusTcpDriverTest {
 
     @BeforeEach
     void startSlave() throws Exception {
-        try (ServerSocket probe = new ServerSocket(0)) {
-            port = probe.getLocalPort();
-        }
+        port = LoopbackPorts.free();
         slave = ModbusSlaveFactory.createTCPSlave(InetAddress.getLoopbackAddress(), port, 4, false);
         slave.addProcessImage(1, KnownRegisters.processImage(1));
         slave.open();
