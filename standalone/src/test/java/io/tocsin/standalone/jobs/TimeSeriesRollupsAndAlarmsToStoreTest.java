@@ -1,11 +1,11 @@
 package io.tocsin.standalone.jobs;
 
 import static io.tocsin.jobs.timeseries.TimeSeriesTestData.alarms;
-import static io.tocsin.jobs.timeseries.TimeSeriesTestData.bounded;
 import static io.tocsin.jobs.timeseries.TimeSeriesTestData.telemetry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.tocsin.jobs.testing.BoundedSources;
 import io.tocsin.jobs.timeseries.AlarmEventLines;
 import io.tocsin.jobs.timeseries.InfluxDbSettings;
 import io.tocsin.jobs.timeseries.InfluxDbSink;
@@ -52,8 +52,8 @@ class TimeSeriesRollupsAndAlarmsToStoreTest {
     private static void runJob(EmbeddedTimeSeriesStore store) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1);
         InfluxDbSettings settings = InfluxDbSettings.of(store.url(), "", "tocsin", "tocsin");
-        new TimeSeriesJob(bounded(telemetry()), new InfluxDbSink<>(settings, new ReadingLines()),
-                new InfluxDbSink<>(settings, new RollupLines()), bounded(alarms()),
+        new TimeSeriesJob(BoundedSources.of(telemetry()), new InfluxDbSink<>(settings, new ReadingLines()),
+                new InfluxDbSink<>(settings, new RollupLines()), BoundedSources.of(alarms()),
                 new InfluxDbSink<>(settings, new AlarmEventLines()))
                 .buildPipeline(env);
         env.execute("rollups and alarm events to the store");

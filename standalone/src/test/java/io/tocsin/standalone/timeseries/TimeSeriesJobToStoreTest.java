@@ -3,11 +3,11 @@ package io.tocsin.standalone.timeseries;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.tocsin.jobs.testing.BoundedSources;
 import io.tocsin.jobs.timeseries.InfluxDbSettings;
 import io.tocsin.jobs.timeseries.InfluxDbSink;
 import io.tocsin.jobs.timeseries.ReadingLines;
 import io.tocsin.jobs.timeseries.TimeSeriesJob;
-import io.tocsin.jobs.timeseries.TimeSeriesTestData;
 import io.tocsin.proto.v1.Quality;
 import io.tocsin.proto.v1.Reading;
 import io.tocsin.proto.v1.TelemetryBatch;
@@ -68,7 +68,7 @@ class TimeSeriesJobToStoreTest {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1);
         InfluxDbSettings settings = InfluxDbSettings.of(store.url(), "", "tocsin", "tocsin");
         new TimeSeriesJob(
-                TimeSeriesTestData.bounded(batches),
+                BoundedSources.of(batches),
                 new InfluxDbSink<>(settings, new ReadingLines()))
                 .buildPipeline(env);
         env.execute("time-series test");

@@ -2,6 +2,7 @@ package io.tocsin.jobs.alarms;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tocsin.jobs.testing.BoundedSources;
 import io.tocsin.proto.v1.Quality;
 import io.tocsin.proto.v1.Reading;
 import io.tocsin.proto.v1.TelemetryBatch;
@@ -10,12 +11,9 @@ import io.tocsin.rules.AlarmTransition;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
-import org.apache.flink.connector.datagen.functions.FromElementsGeneratorFunction;
-import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -85,7 +83,7 @@ class AlarmJobTest {
                 .as("Kryo fallback is forbidden, so a non-POJO type fails this test")
                 .isTrue();
 
-        new AlarmJob(boundedSource(telemetry), new CollectingSink(), TestRules.THRESHOLD_ONLY).buildPipeline(env);
+        new AlarmJob(BoundedSources.of(telemetry), new CollectingSink(), TestRules.THRESHOLD_ONLY).buildPipeline(env);
         env.execute(AlarmJob.JOB_NAME);
 
         assertThat(CollectingSink.collected()).containsExactly(
@@ -97,11 +95,4 @@ class AlarmJobTest {
                 alarm("park-1", "gas-03", 1, AlarmState.RETURNED_UNACKNOWLEDGED, 1, 2_000, 4_000));
     }
 
-    /** Flink 2's replacement for fromElements: a DataGeneratorSource that emits the given records once. */
-    private static DataGeneratorSource<byte[]> boundedSource(byte[]... records) {
-        return new DataGeneratorSource<>(
-                new FromElementsGeneratorFunction<>(PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO, records),
-                records.length,
-                PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
-    }
 }

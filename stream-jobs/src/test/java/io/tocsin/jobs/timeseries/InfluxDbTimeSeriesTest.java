@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.influxdb.client.InfluxDBClient;
 import com.influxdb.client.InfluxDBClientFactory;
 import com.influxdb.query.FluxRecord;
+import io.tocsin.jobs.testing.BoundedSources;
 import java.time.Duration;
 import java.util.List;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -40,10 +41,10 @@ class InfluxDbTimeSeriesTest {
         String url = "http://" + INFLUXDB.getHost() + ":" + INFLUXDB.getMappedPort(8086);
         InfluxDbSettings settings = InfluxDbSettings.of(url, TOKEN, "tocsin", "tocsin");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1);
-        new TimeSeriesJob(TimeSeriesTestData.bounded(TimeSeriesTestData.telemetry()),
+        new TimeSeriesJob(BoundedSources.of(TimeSeriesTestData.telemetry()),
                 new InfluxDbSink<>(settings, new ReadingLines()),
                 new InfluxDbSink<>(settings, new RollupLines()),
-                TimeSeriesTestData.bounded(TimeSeriesTestData.alarms()),
+                BoundedSources.of(TimeSeriesTestData.alarms()),
                 new InfluxDbSink<>(settings, new AlarmEventLines()))
                 .buildPipeline(env);
         env.execute("time-series to InfluxDB 2");

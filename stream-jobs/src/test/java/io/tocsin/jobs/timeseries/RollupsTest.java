@@ -2,6 +2,7 @@ package io.tocsin.jobs.timeseries;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tocsin.jobs.testing.BoundedSources;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -64,8 +65,8 @@ class RollupsTest {
         Configuration conf = new Configuration();
         conf.set(PipelineOptions.GENERIC_TYPES, false);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, conf);
-        new TimeSeriesJob(TimeSeriesTestData.bounded(TimeSeriesTestData.telemetry()), new Discard<>(),
-                new CollectRollups(), TimeSeriesTestData.bounded(TimeSeriesTestData.alarms()), new Discard<>())
+        new TimeSeriesJob(BoundedSources.of(TimeSeriesTestData.telemetry()), new Discard<>(),
+                new CollectRollups(), BoundedSources.of(TimeSeriesTestData.alarms()), new Discard<>())
                 .buildPipeline(env);
         env.execute("rollups");
 

@@ -12,9 +12,6 @@ import io.tocsin.rules.Severity;
 import io.tocsin.rules.TransitionCause;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
-import org.apache.flink.connector.datagen.functions.FromElementsGeneratorFunction;
-import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 
 /**
  * The same input for the time-series job against every store: two minutes of one gas detector (minute 0:
@@ -53,9 +50,4 @@ public final class TimeSeriesTestData {
                 .addReadings(reading).build().toByteArray();
     }
 
-    public static DataGeneratorSource<byte[]> bounded(byte[][] records) {
-        return new DataGeneratorSource<>(
-                new FromElementsGeneratorFunction<>(PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO, records),
-                records.length, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
-    }
 }
