@@ -8,9 +8,15 @@ import java.util.Optional;
  * <pre>
  * tocsin/v1/telemetry/{siteId}/{deviceId}   edge agent -> platform, payload: TelemetryBatch
  * tocsin/v1/alarms/{siteId}                 platform -> stations,   payload: AlarmEvent
+ * tocsin/v1/stations/{stationId}/alarms     platform -> one station, payload: AlarmEvent
  * </pre>
  *
- * Site and device ids are single topic levels: non-empty, without '/', '+' or '#'.
+ * Every alarm event is published on its site's topic and on the topic of each station it is routed to (the
+ * stations covering the site, or, for an escalation, the next responsible station and the control room: the
+ * event's {@code station_ids}). A console subscribes to one of the two schemes, not both, or it gets each event
+ * twice. Only the platform publishes under either prefix ({@link #isPlatformOnly}).
+ *
+ * Site, device and station ids are single topic levels: non-empty, without '/', '+' or '#'.
  */
 public final class MqttTopics {
 
@@ -18,6 +24,9 @@ public final class MqttTopics {
     public static final String ALARMS_PREFIX = "tocsin/v1/alarms/";
     /** Filter a station console subscribes to for the alarms of every site. */
     public static final String ALL_ALARMS = ALARMS_PREFIX + "#";
+    public static final String STATIONS_PREFIX = "tocsin/v1/stations/";
+    /** The last level of a station's alarm topic. */
+    public static final String STATION_ALARMS_LEVEL = "alarms";
 
     private MqttTopics() {
     }
@@ -30,6 +39,19 @@ public final class MqttTopics {
     /** Where the alarms of one site are delivered. */
     public static String alarms(String siteId) {
         return ALARMS_PREFIX + requireLevel("siteId", siteId);
+    }
+
+    /**
+     * Where the alarms routed to one station are delivered: the station's own inbox, whichever sites it covers and
+     * including escalations from neighbours.
+     */
+    public static String stationAlarms(String stationId) {
+        return STATIONS_PREFIX + requireLevel("stationId", stationId) + "/" + STATION_ALARMS_LEVEL;
+    }
+
+    /** Whether only the platform may publish on a topic: the site alarm topics and everything under the stations. */
+    public static boolean isPlatformOnly(String topic) {
+        return topic.startsWith(ALARMS_PREFIX) || topic.startsWith(STATIONS_PREFIX);
     }
 
     /** Whether a topic is in the telemetry part of the scheme (well formed or not). */

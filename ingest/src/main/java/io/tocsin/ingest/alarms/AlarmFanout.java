@@ -21,13 +21,18 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Carries alarm events from the Kafka alarms topic to the MQTT clients of the fire stations: each record's value,
- * an {@link AlarmEvent}, is published unchanged at QoS 1 on {@code tocsin/v1/alarms/{siteId}}.
+ * an {@link AlarmEvent}, is published unchanged at QoS 1 on {@code tocsin/v1/alarms/{siteId}} and on
+ * {@code tocsin/v1/stations/{stationId}/alarms} for each of its {@code station_ids} (the stations the alarm job
+ * routed it to, escalation targets included). A station console subscribed with a persistent session gets what
+ * was published on its topic while it was offline when it comes back (the session's bounded queue).
  *
  * <p>One thread polls a {@link KafkaConsumer}. A record that is not a valid alarm event is logged, counted
  * ({@value #BAD}) and skipped: one bad record must never stop the alarms behind it.
@@ -47,7 +52,7 @@ public final class AlarmFanout implements AutoCloseable {
 
     /** Alarm events handed to at least one subscribed station. */
     public static final String DELIVERED = "tocsin.ingest.alarms.delivered";
-    /** Alarm events no station was subscribed to (WARN each: an alarm nobody hears). */
+    /** Alarm events no station was subscribed to, on any of their topics (WARN each: an alarm nobody hears). */
     public static final String UNROUTED = "tocsin.ingest.alarms.unrouted";
     /** Records that are not usable alarm events, skipped. */
     public static final String BAD = "tocsin.ingest.alarms.bad";
@@ -175,23 +180,41 @@ public final class AlarmFanout implements AutoCloseable {
             rejectRecord(record, "alarm " + event.getAlarmId() + " has an unusable site id '" + event.getSiteId() + "'");
             return;
         }
-        String mqttTopic = MqttTopics.alarms(event.getSiteId());
-        int stationsReached;
-        try {
-            stationsReached = stations.publish(mqttTopic, value, MqttQoS.AT_LEAST_ONCE);
-        } catch (RuntimeException e) {
-            failed.increment();
-            log.error("Alarm {} (record {}-{}@{}) could not be published on {}", event.getAlarmId(), record.topic(),
-                    record.partition(), record.offset(), mqttTopic, e);
-            return;
+        Set<String> topics = new LinkedHashSet<>();
+        topics.add(MqttTopics.alarms(event.getSiteId()));
+        for (String stationId : event.getStationIdsList()) {
+            if (MqttTopics.isLevel(stationId)) {
+                topics.add(MqttTopics.stationAlarms(stationId));
+            } else {
+                log.warn("Alarm {}: station id '{}' cannot be a topic level; published on the other topics only",
+                        event.getAlarmId(), stationId);
+            }
         }
-        if (stationsReached == 0) {
-            unrouted.increment();
-            log.warn("Alarm {} ({} {} on sensor {}) for site {}: no station subscribed to {}", event.getAlarmId(),
-                    event.getSeverity(), event.getState(), event.getSensorId(), event.getSiteId(), mqttTopic);
+        int reached = 0;
+        boolean failure = false;
+        for (String mqttTopic : topics) {
+            try {
+                reached += stations.publish(mqttTopic, value, MqttQoS.AT_LEAST_ONCE);
+            } catch (RuntimeException e) {
+                // One topic failing must not keep the alarm from the others.
+                failure = true;
+                log.error("Alarm {} (record {}-{}@{}) could not be published on {}", event.getAlarmId(),
+                        record.topic(), record.partition(), record.offset(), mqttTopic, e);
+            }
+        }
+        if (failure) {
+            failed.increment();
+        }
+        if (reached == 0) {
+            if (!failure) {
+                unrouted.increment();
+                log.warn("Alarm {} ({} {} on sensor {}) for site {}: no station subscribed to any of {}",
+                        event.getAlarmId(), event.getSeverity(), event.getState(), event.getSensorId(),
+                        event.getSiteId(), topics);
+            }
         } else {
             delivered.increment();
-            log.debug("Alarm {} published on {} to {} subscribers", event.getAlarmId(), mqttTopic, stationsReached);
+            log.debug("Alarm {} published on {} to {} subscriptions", event.getAlarmId(), topics, reached);
         }
     }
 

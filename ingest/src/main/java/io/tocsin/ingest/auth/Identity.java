@@ -12,7 +12,9 @@ import java.util.Set;
  *   <li>a <b>device</b> (a site gateway) may publish telemetry only on {@code tocsin/v1/telemetry/{its site}/{its
  *       device}} and may not subscribe to alarms;</li>
  *   <li>a <b>station</b> (a fire station console, siren, display) may subscribe to the alarms of the sites it
- *       covers, {@code tocsin/v1/alarms/{site}}, one site per filter, and may not publish telemetry;</li>
+ *       covers, {@code tocsin/v1/alarms/{site}}, one site per filter, and to its own station topic
+ *       {@code tocsin/v1/stations/{its name}/alarms} (never another station's), and may not publish telemetry. A
+ *       station's user name is its station id, as in the site registry's {@code stations} lists;</li>
  *   <li>{@link #unrestricted()} is everyone when no credential registry is configured (development, demo).</li>
  * </ul>
  * Topics outside the telemetry and alarm schemes are plain publish/subscribe for every identity.
@@ -66,20 +68,37 @@ public record Identity(String name, Kind kind, String site, String device, Set<S
         };
     }
 
+    /** Whether this identity may receive what is published on a station's topic: its own only. */
+    public boolean mayReceiveStationAlarms(String stationId) {
+        return switch (kind) {
+            case UNRESTRICTED -> true;
+            case STATION -> name.equals(stationId);
+            case DEVICE -> false;
+        };
+    }
+
+    /** As {@link #maySubscribe(Set, Set)} for a filter that matches no station topic. */
+    public boolean maySubscribe(Set<String> alarmSites) {
+        return maySubscribe(alarmSites, Set.of());
+    }
+
     /**
      * Whether this identity may subscribe to a filter, given which alarm topics the filter can match.
      *
-     * @param alarmSites the sites whose alarm topic the filter matches: empty for none, null for "any site"
-     *                   (e.g. "#" or "tocsin/v1/alarms/+": a station would see every site's alarms)
+     * @param alarmSites    the sites whose alarm topic the filter matches: empty for none, null for "any site"
+     *                      (e.g. "#" or "tocsin/v1/alarms/+": a station would see every site's alarms)
+     * @param stationTopics the stations whose topic ({@code tocsin/v1/stations/{id}/alarms}) the filter matches:
+     *                      empty for none, null for "any station" (e.g. "tocsin/v1/stations/+/alarms")
      */
-    public boolean maySubscribe(Set<String> alarmSites) {
+    public boolean maySubscribe(Set<String> alarmSites, Set<String> stationTopics) {
         if (kind == Kind.UNRESTRICTED) {
             return true;
         }
-        if (alarmSites == null) {
+        if (alarmSites == null || stationTopics == null) {
             return false;
         }
-        return alarmSites.stream().allMatch(this::mayReceiveAlarms);
+        return alarmSites.stream().allMatch(this::mayReceiveAlarms)
+                && stationTopics.stream().allMatch(this::mayReceiveStationAlarms);
     }
 
     @Override

@@ -332,7 +332,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
     }
 
     private static boolean isReserved(String topic) {
-        return topic != null && (topic.startsWith(MqttTopics.ALARMS_PREFIX) || MqttTopics.isTelemetry(topic));
+        return topic != null && (MqttTopics.isPlatformOnly(topic) || MqttTopics.isTelemetry(topic));
     }
 
     private void releaseHeld() {

@@ -75,7 +75,7 @@ public final class RelayPublishHandler extends ChannelInboundHandlerAdapter {
         InFlightPublishes.PendingAck ack = qos != MqttQoS.AT_MOST_ONCE
                 ? inFlight.expectAck(publish.variableHeader().packetId(), qos) : null;
 
-        if (topic.startsWith(MqttTopics.ALARMS_PREFIX)) {
+        if (MqttTopics.isPlatformOnly(topic)) {
             meters.counter(PublishValidationHandler.PUBLISH_REFUSED, "reason", "reserved_topic").increment();
             log.warn("Refused publish from client {} on topic {}: alarm topics are published by the platform only",
                     client, topic);

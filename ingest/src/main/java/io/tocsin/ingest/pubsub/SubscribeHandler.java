@@ -34,7 +34,7 @@ import java.util.Set;
  * <p>Each filter is answered on its own in the SUBACK: a valid one is granted min(requested QoS, 1); an invalid
  * one gets 0x80 (MQTT 3.1.1 failure) or 0x8F (MQTT 5 topic filter invalid) while the others still succeed.
  * The topic ACL refuses a filter the client's identity may not use (0x87 / 0x80): a station gets the alarms of
- * its own sites only, a device no alarms. Shared subscriptions ("$share/{group}/{filter}", MQTT 5) deliver each message to one member of the group (see
+ * its own sites and its own station topic only, a device no alarms. Shared subscriptions ("$share/{group}/{filter}", MQTT 5) deliver each message to one member of the group (see
  * {@link SubscriptionRegistry#subscribeShared}); for MQTT 3.1.1 such a filter is an ordinary one.
  *
  * <p>The subscription is in place before the SUBACK is written, so every message published after the client
@@ -48,6 +48,9 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
     public static final String SUBSCRIBE_REFUSED = "tocsin.ingest.subscribe.refused";
     /** An alarm topic of a site no station can cover: a filter matching it would see every site's alarms. */
     private static final String[] SOME_UNCOVERED_SITE_ALARMS = TopicFilter.levels(MqttTopics.ALARMS_PREFIX + "\u0000");
+    /** The topic of a station nobody is: a filter matching it would see every station's alarms. */
+    private static final String[] SOME_OTHER_STATION_ALARMS = TopicFilter.levels(MqttTopics.stationAlarms("\u0000"));
+    private static final int STATION_LEVEL = TopicFilter.levels(MqttTopics.STATIONS_PREFIX).length - 1;
 
     private static final Logger log = LoggerFactory.getLogger(SubscribeHandler.class);
     private static final String SHARED_SUBSCRIPTION_PREFIX = "$share/";
@@ -97,11 +100,12 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
                 meters.counter(SUBSCRIBE_REFUSED, "reason", "invalid_filter").increment();
                 log.warn("Client {} subscribed to an invalid shared subscription '{}': refused", client, filter);
                 codes.add(MqttReasonCodes.SubAck.TOPIC_FILTER_INVALID);
-            } else if (!client.identity().maySubscribe(alarmSites(innerFilter(client, filter)))) {
+            } else if (!client.identity().maySubscribe(alarmSites(innerFilter(client, filter)),
+                    stationTopics(innerFilter(client, filter)))) {
                 meters.counter(SUBSCRIBE_REFUSED, "reason", "not_authorized").increment();
                 log.warn("Client {} ({}) may not subscribe to '{}': refused (stations subscribe to "
-                        + "{}{{site}} for each site they cover)", client, client.identity(), filter,
-                        MqttTopics.ALARMS_PREFIX);
+                        + "{}{{site}} for each site they cover, or to {})", client, client.identity(), filter,
+                        MqttTopics.ALARMS_PREFIX, MqttTopics.stationAlarms("{their station id}"));
                 codes.add(client.isV5() ? MqttReasonCodes.SubAck.NOT_AUTHORIZED
                         : MqttReasonCodes.SubAck.UNSPECIFIED_ERROR);
             } else {
@@ -191,6 +195,24 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
         boolean endsThere = levels.length == alarm.length
                 || (levels.length == alarm.length + 1 && levels[alarm.length].equals("#"));
         return endsThere ? Set.of(site) : Set.of();
+    }
+
+    /**
+     * The stations whose topic ({@code tocsin/v1/stations/{id}/alarms}) a valid filter matches: none, one, or null
+     * for any station at all.
+     */
+    static Set<String> stationTopics(String filter) {
+        TopicFilter parsed = TopicFilter.parse(filter);
+        if (parsed.matches(SOME_OTHER_STATION_ALARMS)) {
+            return null;
+        }
+        // The filter does not match an arbitrary station: if it matches one, its station level is that literal.
+        String[] levels = TopicFilter.levels(filter);
+        if (levels.length <= STATION_LEVEL || !MqttTopics.isLevel(levels[STATION_LEVEL])) {
+            return Set.of();
+        }
+        String station = levels[STATION_LEVEL];
+        return parsed.matches(TopicFilter.levels(MqttTopics.stationAlarms(station))) ? Set.of(station) : Set.of();
     }
 
     private void onUnsubscribe(ChannelHandlerContext ctx, MqttUnsubscribeMessage unsubscribe) {
