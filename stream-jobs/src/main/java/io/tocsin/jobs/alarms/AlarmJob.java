@@ -4,6 +4,10 @@ import io.tocsin.jobs.commands.CommandResult;
 import io.tocsin.jobs.commands.DecodeAlarmCommand;
 import io.tocsin.jobs.escalation.EscalateUnacknowledged;
 import io.tocsin.jobs.escalation.EscalationPolicy;
+import io.tocsin.jobs.gateways.DecodeDeviceStatus;
+import io.tocsin.jobs.gateways.GatewayFaultPolicy;
+import io.tocsin.jobs.gateways.GatewayInput;
+import io.tocsin.jobs.gateways.RaiseGatewayFaults;
 import io.tocsin.jobs.registry.RegistryEntry;
 import io.tocsin.jobs.registry.RegistryFileText;
 import io.tocsin.jobs.registry.RegistryView;
@@ -40,7 +44,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *                                                               +-> keyBy(site/sensor) -> EvaluateAlarmRules --+--> alarm sink
  * commands (byte[])  -> DecodeAlarmCommand --------------------+        |  member votes, zone commands         |
  *                                                                       +-> keyBy(site/zone) -> VoteInZone ----+
- * registry (compacted topic) = broadcast to the three keyed stages      |                                     |
+ * registry (compacted topic) = broadcast to the four keyed stages       |                                     |
+ * status (byte[]) -> DecodeDeviceStatus ---------------------------------+-> keyBy(site/device) ->            |
+ *                    + commands on gateway faults                        |   RaiseGatewayFaults --------------+
  *                                                                       |   every alarm -> keyBy(alarm id) ->  |
  *                                                                       |   EscalateUnacknowledged ------------+
  *                                               command results <-------+ (side outputs)
@@ -70,6 +76,9 @@ public final class AlarmJob {
     public static final String EVALUATE_UID = "evaluate-alarm-rules";
     public static final String ZONE_UID = "vote-in-zone";
     public static final String ESCALATE_UID = "escalate-unacknowledged";
+    public static final String STATUS_SOURCE_UID = "status-source";
+    public static final String DECODE_STATUS_UID = "decode-device-status";
+    public static final String GATEWAY_UID = "raise-gateway-faults";
     public static final String SINK_UID = "alarm-sink";
     public static final String COMMAND_RESULT_SINK_UID = "command-result-sink";
 
@@ -97,9 +106,11 @@ public final class AlarmJob {
      * @param idleTimeout       a partition (or the command or registry stream) quiet this long no longer holds
      *                          event time back
      * @param zoneWarmUp        how long a zone waits for all its detectors' first reports before it votes
+     * @param gatewayFaults     severity and offline grace of gateway faults (used with a status source)
      */
     public record Options(RuleFileText rules, RegistryFileText registry, EscalationPolicy escalation,
-            Duration maxOutOfOrderness, Duration idleTimeout, Duration zoneWarmUp) implements java.io.Serializable {
+            Duration maxOutOfOrderness, Duration idleTimeout, Duration zoneWarmUp, GatewayFaultPolicy gatewayFaults)
+            implements java.io.Serializable {
 
         public Options {
             Objects.requireNonNull(rules, "rules");
@@ -108,53 +119,72 @@ public final class AlarmJob {
             Objects.requireNonNull(maxOutOfOrderness, "maxOutOfOrderness");
             Objects.requireNonNull(idleTimeout, "idleTimeout");
             Objects.requireNonNull(zoneWarmUp, "zoneWarmUp");
+            Objects.requireNonNull(gatewayFaults, "gatewayFaults");
         }
 
-        /** No registry, default escalation, 5 s out of order, 30 s idleness, 2 min zone warm-up. */
+        /**
+         * No registry, default escalation, 5 s out of order, 30 s idleness, 2 min zone warm-up, gateway faults
+         * YELLOW after 10 s offline ({@link GatewayFaultPolicy#DEFAULT}).
+         */
         public static Options of(RuleFileText rules) {
             return new Options(rules, RegistryFileText.empty(), EscalationPolicy.DEFAULT, Duration.ofSeconds(5),
-                    Duration.ofSeconds(30), VoteInZone.DEFAULT_WARM_UP);
+                    Duration.ofSeconds(30), VoteInZone.DEFAULT_WARM_UP, GatewayFaultPolicy.DEFAULT);
         }
 
         public Options withRegistry(RegistryFileText registry) {
-            return new Options(rules, registry, escalation, maxOutOfOrderness, idleTimeout, zoneWarmUp);
+            return new Options(rules, registry, escalation, maxOutOfOrderness, idleTimeout, zoneWarmUp, gatewayFaults);
         }
 
         public Options withEscalation(EscalationPolicy escalation) {
-            return new Options(rules, registry, escalation, maxOutOfOrderness, idleTimeout, zoneWarmUp);
+            return new Options(rules, registry, escalation, maxOutOfOrderness, idleTimeout, zoneWarmUp, gatewayFaults);
         }
 
         public Options withEventTime(Duration maxOutOfOrderness, Duration idleTimeout) {
-            return new Options(rules, registry, escalation, maxOutOfOrderness, idleTimeout, zoneWarmUp);
+            return new Options(rules, registry, escalation, maxOutOfOrderness, idleTimeout, zoneWarmUp, gatewayFaults);
         }
 
         public Options withZoneWarmUp(Duration zoneWarmUp) {
-            return new Options(rules, registry, escalation, maxOutOfOrderness, idleTimeout, zoneWarmUp);
+            return new Options(rules, registry, escalation, maxOutOfOrderness, idleTimeout, zoneWarmUp, gatewayFaults);
+        }
+
+        public Options withGatewayFaults(GatewayFaultPolicy gatewayFaults) {
+            return new Options(rules, registry, escalation, maxOutOfOrderness, idleTimeout, zoneWarmUp, gatewayFaults);
         }
     }
 
     private final Source<byte[], ?, ?> telemetrySource;
     private final Source<byte[], ?, ?> commandSource;
     private final Source<RegistryEntry, ?, ?> registrySource;
+    private final Source<byte[], ?, ?> statusSource;
     private final Sink<RoutedAlarm> alarmSink;
     private final Sink<CommandResult> commandResultSink;
     private final Options options;
 
     /** Telemetry only: no commands, no registry topic (the rules file alone; every alarm to the control room). */
     public AlarmJob(Source<byte[], ?, ?> telemetrySource, Sink<RoutedAlarm> alarmSink, RuleFileText rules) {
-        this(telemetrySource, null, null, alarmSink, null, Options.of(rules));
+        this(telemetrySource, null, null, null, alarmSink, null, Options.of(rules));
+    }
+
+    /** Without a status source: no gateway faults (see the full constructor). */
+    public AlarmJob(Source<byte[], ?, ?> telemetrySource, Source<byte[], ?, ?> commandSource,
+            Source<RegistryEntry, ?, ?> registrySource, Sink<RoutedAlarm> alarmSink,
+            Sink<CommandResult> commandResultSink, Options options) {
+        this(telemetrySource, commandSource, registrySource, null, alarmSink, commandResultSink, options);
     }
 
     /**
      * @param telemetrySource   serialized {@code TelemetryBatch} records; malformed ones are dropped, not fatal
      * @param commandSource     serialized {@code AlarmCommandRequest} records; null for none
      * @param registrySource    the registry topic's records; null to use {@code options}' files only
+     * @param statusSource      serialized {@code DeviceStatus} records of the ingest servers; gateways that go
+     *                          offline raise gateway faults. Null for none
      * @param alarmSink         every alarm transition (in order per alarm) and every escalation
      * @param commandResultSink every command's result; null to only log and count refusals
      */
     public AlarmJob(Source<byte[], ?, ?> telemetrySource, Source<byte[], ?, ?> commandSource,
-            Source<RegistryEntry, ?, ?> registrySource, Sink<RoutedAlarm> alarmSink,
+            Source<RegistryEntry, ?, ?> registrySource, Source<byte[], ?, ?> statusSource, Sink<RoutedAlarm> alarmSink,
             Sink<CommandResult> commandResultSink, Options options) {
+        this.statusSource = statusSource;
         this.telemetrySource = Objects.requireNonNull(telemetrySource, "telemetrySource");
         this.commandSource = commandSource;
         this.registrySource = registrySource;
@@ -188,7 +218,7 @@ public final class AlarmJob {
                             PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
                     .uid(COMMAND_SOURCE_UID)
                     .setBufferTimeout(bufferTimeoutMs)
-                    .process(new DecodeAlarmCommand(), TypeInformation.of(SensorInput.class))
+                    .process(new DecodeAlarmCommand(statusSource != null), TypeInformation.of(SensorInput.class))
                     .uid(DECODE_COMMAND_UID).name("Decode alarm command")
                     .setBufferTimeout(bufferTimeoutMs);
             inputs = inputs.union(commands.assignTimestampsAndWatermarks(commandTime())
@@ -216,6 +246,11 @@ public final class AlarmJob {
                 .setBufferTimeout(bufferTimeoutMs);
 
         DataStream<RoutedAlarm> alarms = sensorAlarms.union(zoneAlarms);
+        SingleOutputStreamOperator<RoutedAlarm> gatewayFaults = null;
+        if (statusSource != null) {
+            gatewayFaults = gatewayFaults(env, commands, registry);
+            alarms = alarms.union(gatewayFaults);
+        }
         DataStream<RoutedAlarm> escalations = alarms
                 .keyBy(RoutedAlarm::alarmId, Types.STRING)
                 .connect(registry)
@@ -231,12 +266,43 @@ public final class AlarmJob {
             if (commands != null) {
                 results = results.union(commands.getSideOutput(EvaluateAlarmRules.COMMAND_RESULTS));
             }
+            if (gatewayFaults != null) {
+                results = results.union(gatewayFaults.getSideOutput(EvaluateAlarmRules.COMMAND_RESULTS));
+            }
             results.sinkTo(commandResultSink).uid(COMMAND_RESULT_SINK_UID).name("Command result sink");
         }
 
         return alarms.union(escalations)
                 .sinkTo(alarmSink)
                 .uid(SINK_UID).name("Alarm sink");
+    }
+
+    /**
+     * Status events (and the commands on gateway faults) keyed by site/device into {@link RaiseGatewayFaults}.
+     * No watermarks: the stage decides on the status events' own times and processing-time timers.
+     */
+    private SingleOutputStreamOperator<RoutedAlarm> gatewayFaults(StreamExecutionEnvironment env,
+            SingleOutputStreamOperator<SensorInput> commands, BroadcastStream<RegistryEntry> registry) {
+        long bufferTimeoutMs = BUFFER_TIMEOUT.toMillis();
+        DataStream<GatewayInput> inputs = env.fromSource(statusSource, WatermarkStrategy.noWatermarks(),
+                        "Status source", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
+                .uid(STATUS_SOURCE_UID)
+                .setBufferTimeout(bufferTimeoutMs)
+                .process(new DecodeDeviceStatus(), TypeInformation.of(GatewayInput.class))
+                .uid(DECODE_STATUS_UID).name("Decode device status")
+                .setBufferTimeout(bufferTimeoutMs);
+        if (commands != null) {
+            inputs = inputs.union(commands.getSideOutput(DecodeAlarmCommand.GATEWAY_COMMANDS));
+        }
+        return inputs
+                .keyBy(GatewayInput::key, Types.STRING)
+                .connect(registry)
+                .process(new RaiseGatewayFaults(options.rules(), options.registry(),
+                        options.escalation().controlRoomId(), options.gatewayFaults()),
+                        TypeInformation.of(RoutedAlarm.class))
+                .uid(GATEWAY_UID).name("Raise gateway faults")
+                .setMaxParallelism(MAX_PARALLELISM)
+                .setBufferTimeout(bufferTimeoutMs);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.tocsin.jobs.alarms;
 
 import io.tocsin.jobs.escalation.EscalationPolicy;
+import io.tocsin.jobs.gateways.GatewayFaultPolicy;
 import io.tocsin.jobs.kafka.KafkaEndpoints;
 import io.tocsin.jobs.registry.RegistryFileText;
 import java.nio.file.Path;
@@ -21,6 +22,7 @@ import org.slf4j.LoggerFactory;
  * --bootstrap-servers kafka:9092 --rules /etc/tocsin/rules.yaml [--registry /etc/tocsin/sites.yaml]
  *   [--telemetry-topic telemetry] [--alarms-topic alarms] [--group-id tocsin-alarm-job]
  *   [--commands-topic commands] [--command-results-topic command-results] [--registry-topic registry]
+ *   [--status-topic status] [--gateway-offline-grace-ms 10000]
  *   [--control-room control-room] [--state-backend hashmap | rocksdb]
  *   [--checkpoint-interval-ms 10000] [--checkpoint-dir file:///... | s3://...]
  * </pre>
@@ -39,7 +41,7 @@ public final class AlarmJobMain {
     public record Settings(String bootstrapServers, String telemetryTopic, String alarmsTopic, String groupId,
             RuleFileText rules, Duration checkpointInterval, String checkpointDir, String commandsTopic,
             String commandResultsTopic, String registryTopic, RegistryFileText registry, String controlRoomId,
-            String stateBackend) {
+            String stateBackend, String statusTopic, Duration gatewayOfflineGrace) {
 
         /**
          * @throws IllegalArgumentException (or a RuntimeException of ParameterTool) for a bad command line;
@@ -63,7 +65,17 @@ public final class AlarmJobMain {
                     params.has("registry") ? RegistryFileText.of(Path.of(params.get("registry")))
                             : RegistryFileText.empty(),
                     params.get("control-room", EscalationPolicy.DEFAULT_CONTROL_ROOM),
-                    stateBackend(params.get("state-backend", "hashmap")));
+                    stateBackend(params.get("state-backend", "hashmap")),
+                    params.get("status-topic", KafkaEndpoints.DEFAULT_STATUS_TOPIC),
+                    gatewayOfflineGrace(params.getLong("gateway-offline-grace-ms",
+                            GatewayFaultPolicy.DEFAULT.offlineGrace().toMillis())));
+        }
+
+        private static Duration gatewayOfflineGrace(long ms) {
+            if (ms < 0) {
+                throw new IllegalArgumentException("--gateway-offline-grace-ms " + ms + ": must be 0 or more");
+            }
+            return Duration.ofMillis(ms);
         }
 
         /** hashmap (state on the heap: fastest) or rocksdb (state on local disk: for state larger than memory). */
@@ -77,7 +89,9 @@ public final class AlarmJobMain {
         public AlarmJob.Options options() {
             EscalationPolicy p = EscalationPolicy.DEFAULT;
             return AlarmJob.Options.of(rules).withRegistry(registry).withEscalation(
-                    new EscalationPolicy(p.redMs(), p.orangeMs(), p.yellowMs(), p.blueMs(), controlRoomId));
+                    new EscalationPolicy(p.redMs(), p.orangeMs(), p.yellowMs(), p.blueMs(), controlRoomId))
+                    .withGatewayFaults(new GatewayFaultPolicy(GatewayFaultPolicy.DEFAULT.severity(),
+                            gatewayOfflineGrace));
         }
 
         /**
@@ -108,6 +122,7 @@ public final class AlarmJobMain {
                 KafkaEndpoints.telemetrySource(kafka, settings.telemetryTopic(), settings.groupId()),
                 KafkaEndpoints.commandSource(kafka, settings.commandsTopic(), settings.groupId()),
                 KafkaEndpoints.registrySource(kafka, settings.registryTopic(), settings.groupId()),
+                KafkaEndpoints.statusSource(kafka, settings.statusTopic(), settings.groupId()),
                 KafkaEndpoints.alarmSink(kafka, settings.alarmsTopic()),
                 KafkaEndpoints.commandResultSink(kafka, settings.commandResultsTopic()),
                 settings.options())

@@ -3,13 +3,17 @@ package io.tocsin.jobs.commands;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.tocsin.jobs.alarms.EvaluateAlarmRules;
 import io.tocsin.jobs.alarms.SensorInput;
+import io.tocsin.jobs.gateways.GatewayInput;
+import io.tocsin.jobs.gateways.GatewayOfflineRule;
 import io.tocsin.proto.MqttTopics;
 import io.tocsin.proto.v1.AlarmCommandRequest;
 import io.tocsin.rules.lifecycle.AlarmCommand;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +22,9 @@ import org.slf4j.LoggerFactory;
  * about. A request that cannot be understood never fails the job: it is logged, counted and, when it has at
  * least a command id, answered with a refusal on {@link EvaluateAlarmRules#COMMAND_RESULTS} so that the person
  * who sent it sees why nothing happened.
+ *
+ * <p>Commands on a gateway fault (rule id {@link GatewayOfflineRule#RULE_ID}) go to {@link #GATEWAY_COMMANDS},
+ * for the gateway stage, when the job has one.
  */
 public class DecodeAlarmCommand extends ProcessFunction<byte[], SensorInput> {
 
@@ -26,7 +33,21 @@ public class DecodeAlarmCommand extends ProcessFunction<byte[], SensorInput> {
 
     public static final String REJECTED_COMMANDS = "alarmCommandsRejected";
 
+    public static final OutputTag<GatewayInput> GATEWAY_COMMANDS =
+            new OutputTag<>("gateway-commands", TypeInformation.of(GatewayInput.class));
+
+    private final boolean gatewayStage;
     private transient Counter rejected;
+
+    /** For a job without a gateway stage: every command goes to the sensor stage. */
+    public DecodeAlarmCommand() {
+        this(false);
+    }
+
+    /** @param gatewayStage whether commands on gateway faults go to {@link #GATEWAY_COMMANDS} */
+    public DecodeAlarmCommand(boolean gatewayStage) {
+        this.gatewayStage = gatewayStage;
+    }
 
     @Override
     public void open(OpenContext openContext) {
@@ -45,7 +66,12 @@ public class DecodeAlarmCommand extends ProcessFunction<byte[], SensorInput> {
             return;
         }
         try {
-            out.collect(SensorInput.of(request.getCommandId(), toCommand(request)));
+            AlarmCommand command = toCommand(request);
+            if (gatewayStage && GatewayOfflineRule.RULE_ID.equals(command.ruleId())) {
+                ctx.output(GATEWAY_COMMANDS, GatewayInput.of(request.getCommandId(), command));
+            } else {
+                out.collect(SensorInput.of(request.getCommandId(), command));
+            }
         } catch (IllegalArgumentException e) {
             rejected.inc();
             LOG.warn("Command {} refused: {}", request.getCommandId(), e.getMessage());

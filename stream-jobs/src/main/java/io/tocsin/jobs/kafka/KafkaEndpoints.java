@@ -26,6 +26,8 @@ public final class KafkaEndpoints {
     public static final String DEFAULT_COMMAND_RESULTS_TOPIC = "command-results";
     /** Compacted: key site/<id> or "rules", see registry.proto. */
     public static final String DEFAULT_REGISTRY_TOPIC = "registry";
+    /** The ingest servers' device status events: key site/device, value {@code DeviceStatus}. */
+    public static final String DEFAULT_STATUS_TOPIC = "status";
     public static final String DEFAULT_GROUP_ID = "tocsin-alarm-job";
 
     private KafkaEndpoints() {
@@ -91,6 +93,29 @@ public final class KafkaEndpoints {
                 .setStartingOffsets(OffsetsInitializer.earliest())
                 .setDeserializer(new RegistryRecordDeserializer())
                 .build();
+    }
+
+    /**
+     * Reads device status events (raw {@code DeviceStatus} bytes) from the group's committed offsets or, for a new
+     * group, the earliest: a gateway that went offline while the job was down still raises its fault, and its
+     * return is seen in order after it.
+     */
+    @SuppressWarnings("deprecation") // OffsetResetStrategy, see telemetrySource
+    public static KafkaSource<byte[]> statusSource(String bootstrapServers, String topic, String groupId,
+            Properties extraConsumerProperties) {
+        return KafkaSource.<byte[]>builder()
+                .setProperties(copy(extraConsumerProperties))
+                .setBootstrapServers(Objects.requireNonNull(bootstrapServers, "bootstrapServers"))
+                .setTopics(Objects.requireNonNull(topic, "topic"))
+                .setGroupId(Objects.requireNonNull(groupId, "groupId") + "-status")
+                .setClientIdPrefix(groupId + "-status")
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setDeserializer(new TelemetryValueDeserializer("status"))
+                .build();
+    }
+
+    public static KafkaSource<byte[]> statusSource(String bootstrapServers, String topic, String groupId) {
+        return statusSource(bootstrapServers, topic, groupId, new Properties());
     }
 
     /** The alarms topic's raw {@code AlarmEvent} bytes, for the time-series job (its own consumer group). */

@@ -47,8 +47,10 @@ import org.slf4j.LoggerFactory;
  * detectors have not reported yet, the zone waits for every member's first report, or at most
  * {@code warmUp} after its first member update, before it votes.
  *
- * <p>Commands on a zone alarm reach this stage through the sensor stage; only ACKNOWLEDGE applies (shelve or
- * suppress the zone's detectors instead).
+ * <p>Commands on a zone alarm reach this stage through the sensor stage: acknowledge, shelve, unshelve, suppress
+ * and unsuppress, decided by alarm-rules' {@link AlarmLifecycle} as for a sensor's alarm (the site's shelving
+ * policy from the rule file applies; shelve and suppress must say why). They act on the zone alarm only: the
+ * detectors' own alarms and votes go on.
  */
 public class VoteInZone extends KeyedBroadcastProcessFunction<String, ZoneInput, RegistryEntry, RoutedAlarm> {
 
@@ -135,15 +137,36 @@ public class VoteInZone extends KeyedBroadcastProcessFunction<String, ZoneInput,
             votes[i] = m == null ? MemberState.FAULT : m;
         }
         Long first = firstUpdateAt.value();
-        if (!allHeard && first != null && processingNow < first + warmUpMs) {
+        ZoneVoting voting = new ZoneVoting(versionOf(registry, siteId), zone.votingRule());
+        if (first == null) {
+            // A timer of a command (a shelve expiring) on a zone none of whose members has reported: only time
+            // acts; there is nothing to vote on yet.
+            AlarmSlot current = slot.value();
+            AlarmLifecycle.Step timed = current == null ? null
+                    : AlarmLifecycle.onTime(current, zone.votingRule().common(), sensorNow);
+            if (timed != null) {
+                slot.update(timed.slot());
+                if (timed.emits()) {
+                    emit(List.of(SensorAlarmEngine.transition(versionOf(registry, siteId), siteId, "", zone.zoneId(),
+                            zone.votingRule(), timed.slot(), timed.cause(), sensorNow, "", "")), registry, zone, out);
+                }
+            }
+            reschedule(voting, slot.value(), c, timers);
+            return;
+        }
+        if (!allHeard && processingNow < first + warmUpMs) {
             clock.update(c);
             return; // the warm-up timer votes again
         }
-        ZoneVoting voting = new ZoneVoting(versionOf(registry, siteId), zone.votingRule());
         RuleOutcome<AlarmSlot> outcome = voting.onMemberStates(slot.value(), siteId, zone.zoneId(), votes, sensorNow);
         slot.update(outcome.state());
         emit(outcome.transitions(), registry, zone, out);
-        long deadline = voting.nextDeadline(outcome.state());
+        reschedule(voting, outcome.state(), c, timers);
+    }
+
+    /** One timer per zone, at the zone alarm's next deadline (a delay running out, a shelve expiring). */
+    private void reschedule(ZoneVoting voting, AlarmSlot s, SensorClock c, TimerService timers) throws Exception {
+        long deadline = voting.nextDeadline(s);
         long at = deadline == Long.MAX_VALUE ? SensorClock.NO_TIMER : c.processingTimeOf(deadline);
         if (at != c.timerAtMs()) {
             if (c.timerAtMs() != SensorClock.NO_TIMER) {
@@ -159,23 +182,37 @@ public class VoteInZone extends KeyedBroadcastProcessFunction<String, ZoneInput,
     private void onCommand(ZoneInput input, ZoneEntry zone, SiteRegistry registry, long now, ReadOnlyContext ctx,
             Collector<RoutedAlarm> out) throws Exception {
         AlarmCommand command = input.command();
-        String refusal = null;
         AlarmSlot current = slot.value();
+        String refusal = null;
+        AlarmLifecycle.Decision decision = null;
         if (zone == null) {
             refusal = "unknown zone " + input.key();
-        } else if (command.type() != AlarmCommand.Type.ACKNOWLEDGE) {
-            refusal = command.type() + " does not apply to a zone alarm: shelve or suppress its detectors instead";
         } else if (command.actor().isBlank()) {
             refusal = "a command must say who issued it";
-        } else if (current == null || !AlarmTransition.idOf(input.siteId(), zone.zoneId(), ZoneEntry.RULE_ID,
-                current.activation()).equals(command.alarmId())) {
+        } else if (command.ruleId() != null && !command.ruleId().equals(ZoneEntry.RULE_ID)) {
+            refusal = "zone " + input.key() + " has one alarm, rule " + ZoneEntry.RULE_ID + ", not " + command.ruleId();
+        } else if ((command.type() == AlarmCommand.Type.SHELVE || command.type() == AlarmCommand.Type.SUPPRESS)
+                && command.comment().isBlank()) {
+            refusal = "a " + command.type() + " must say why";
+        } else if (command.type() == AlarmCommand.Type.ACKNOWLEDGE && (current == null || !AlarmTransition.idOf(
+                input.siteId(), zone.zoneId(), ZoneEntry.RULE_ID, current.activation()).equals(command.alarmId()))) {
             refusal = "unknown alarm " + command.alarmId() + ": the current activation of zone " + input.key()
                     + " is " + (current == null || current.activation() == 0 ? "none"
                     : AlarmTransition.idOf(input.siteId(), zone.zoneId(), ZoneEntry.RULE_ID, current.activation()));
-        }
-        AlarmLifecycle.Decision decision = refusal == null ? AlarmLifecycle.acknowledge(current) : null;
-        if (decision != null && !decision.accepted()) {
-            refusal = "ACKNOWLEDGE of " + input.key() + " refused: " + decision.refusal();
+        } else {
+            AlarmSlot s = current == null ? AlarmSlot.initial(ZoneEntry.RULE_ID) : current;
+            decision = switch (command.type()) {
+                case ACKNOWLEDGE -> AlarmLifecycle.acknowledge(s);
+                case SHELVE -> AlarmLifecycle.shelve(s, zone.votingRule().common().severity(),
+                        view.rules(ctx.getBroadcastState(RegistryView.STATE)).policyOf(input.siteId()),
+                        command.atMs(), command.untilMs());
+                case UNSHELVE -> AlarmLifecycle.unshelve(s, command.atMs());
+                case SUPPRESS -> AlarmLifecycle.suppress(s);
+                case UNSUPPRESS -> AlarmLifecycle.unsuppress(s, command.atMs());
+            };
+            if (!decision.accepted()) {
+                refusal = command.type() + " of " + input.key() + " refused: " + decision.refusal();
+            }
         }
         if (refusal != null) {
             refusedCommands.inc();
@@ -192,6 +229,14 @@ public class VoteInZone extends KeyedBroadcastProcessFunction<String, ZoneInput,
                 command.comment());
         emit(List.of(t), registry, zone, out);
         ctx.output(EvaluateAlarmRules.COMMAND_RESULTS, CommandResult.accepted(input.commandId(), command, now));
+        // A shelve expires on a timer; unshelving may leave a delay to run. On the zone's clock, or the command's
+        // for a zone none of whose members has reported yet.
+        SensorClock c = clock.value();
+        if (c == null) {
+            c = new SensorClock(command.atMs(), now, SensorClock.NO_TIMER);
+        }
+        reschedule(new ZoneVoting(versionOf(registry, input.siteId()), zone.votingRule()), next, c,
+                ctx.timerService());
     }
 
     @Override

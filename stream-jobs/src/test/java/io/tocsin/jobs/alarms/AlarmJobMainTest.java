@@ -32,7 +32,10 @@ class AlarmJobMainTest {
         assertThat(settings).isEqualTo(new AlarmJobMain.Settings("kafka:9092", "telemetry", "alarms",
                 "tocsin-alarm-job", new RuleFileText(rules.toString(), TestRules.GAS.yaml()),
                 Duration.ofSeconds(10), null, "commands", "command-results", "registry",
-                io.tocsin.jobs.registry.RegistryFileText.empty(), "control-room", "hashmap"));
+                io.tocsin.jobs.registry.RegistryFileText.empty(), "control-room", "hashmap", "status",
+                Duration.ofSeconds(10)));
+        assertThat(settings.options().gatewayFaults())
+                .isEqualTo(io.tocsin.jobs.gateways.GatewayFaultPolicy.DEFAULT);
         assertThat(settings.flinkConfiguration().getOptional(CheckpointingOptions.CHECKPOINTS_DIRECTORY)).isEmpty();
     }
 
@@ -41,11 +44,14 @@ class AlarmJobMainTest {
         AlarmJobMain.Settings settings = AlarmJobMain.Settings.parse(
                 "--bootstrap-servers", "k1:9092,k2:9092", "--rules", rulesFile().toString(),
                 "--telemetry-topic", "t", "--alarms-topic", "a", "--group-id", "g",
-                "--checkpoint-interval-ms", "5000", "--checkpoint-dir", "file:///var/tocsin/checkpoints");
+                "--checkpoint-interval-ms", "5000", "--checkpoint-dir", "file:///var/tocsin/checkpoints",
+                "--status-topic", "s", "--gateway-offline-grace-ms", "2500");
 
         assertThat(settings.telemetryTopic()).isEqualTo("t");
         assertThat(settings.alarmsTopic()).isEqualTo("a");
         assertThat(settings.groupId()).isEqualTo("g");
+        assertThat(settings.statusTopic()).isEqualTo("s");
+        assertThat(settings.options().gatewayFaults().offlineGrace()).isEqualTo(Duration.ofMillis(2_500));
         assertThat(settings.flinkConfiguration().get(CheckpointingOptions.CHECKPOINTS_DIRECTORY))
                 .isEqualTo("file:///var/tocsin/checkpoints");
         assertThat(settings.flinkConfiguration().get(CheckpointingOptions.CHECKPOINTING_INTERVAL))

@@ -39,6 +39,7 @@ class AlarmJobPipelineTest {
                 KafkaEndpoints.telemetrySource("localhost:9092", "telemetry", "tocsin-alarm-job"),
                 KafkaEndpoints.commandSource("localhost:9092", "commands", "tocsin-alarm-job"),
                 KafkaEndpoints.registrySource("localhost:9092", "registry", "tocsin-alarm-job"),
+                KafkaEndpoints.statusSource("localhost:9092", "status", "tocsin-alarm-job"),
                 KafkaEndpoints.alarmSink("localhost:9092", "alarms"),
                 KafkaEndpoints.commandResultSink("localhost:9092", "command-results"),
                 AlarmJob.Options.of(TestRules.GAS))
@@ -63,7 +64,8 @@ class AlarmJobPipelineTest {
         assertThat(nodes).extracting(StreamNode::getTransformationUID).contains(
                 AlarmJob.SOURCE_UID, AlarmJob.DECODE_UID, AlarmJob.EVALUATE_UID, AlarmJob.SINK_UID,
                 AlarmJob.COMMAND_SOURCE_UID, AlarmJob.DECODE_COMMAND_UID, AlarmJob.REGISTRY_SOURCE_UID,
-                AlarmJob.ZONE_UID, AlarmJob.ESCALATE_UID, AlarmJob.COMMAND_RESULT_SINK_UID);
+                AlarmJob.ZONE_UID, AlarmJob.ESCALATE_UID, AlarmJob.COMMAND_RESULT_SINK_UID,
+                AlarmJob.STATUS_SOURCE_UID, AlarmJob.DECODE_STATUS_UID, AlarmJob.GATEWAY_UID);
     }
 
     @Test
@@ -74,6 +76,8 @@ class AlarmJobPipelineTest {
         assertThat(nodes.get(AlarmJob.DECODE_UID).getBufferTimeout()).isEqualTo(1L);
         assertThat(nodes.get(AlarmJob.EVALUATE_UID).getBufferTimeout()).isEqualTo(1L);
         assertThat(nodes.get(AlarmJob.EVALUATE_UID).getMaxParallelism()).isEqualTo(AlarmJob.MAX_PARALLELISM);
+        assertThat(nodes.get(AlarmJob.GATEWAY_UID).getBufferTimeout()).isEqualTo(1L);
+        assertThat(nodes.get(AlarmJob.GATEWAY_UID).getMaxParallelism()).isEqualTo(AlarmJob.MAX_PARALLELISM);
     }
 
     @Test
@@ -94,7 +98,8 @@ class AlarmJobPipelineTest {
             SampleWindow.class, SensorClock.class, SensorInput.class, io.tocsin.rules.lifecycle.AlarmCommand.class,
             io.tocsin.jobs.routing.RoutedAlarm.class, io.tocsin.jobs.zones.ZoneInput.class,
             io.tocsin.jobs.commands.CommandResult.class, io.tocsin.jobs.registry.RegistryEntry.class,
-            io.tocsin.jobs.escalation.PendingEscalation.class})
+            io.tocsin.jobs.escalation.PendingEscalation.class, io.tocsin.jobs.gateways.GatewayInput.class,
+            io.tocsin.jobs.gateways.GatewayStatus.class, io.tocsin.jobs.gateways.GatewayConnection.class})
     void recordsInStreamsAndStateUseFlinksPojoSerializerNotKryo(Class<?> type) {
         TypeInformation<?> info = TypeInformation.of(type);
         TypeSerializer<?> serializer = info.createSerializer(new ExecutionConfig().getSerializerConfig());

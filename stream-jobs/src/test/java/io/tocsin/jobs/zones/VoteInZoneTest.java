@@ -78,7 +78,7 @@ class VoteInZoneTest {
     }
 
     @Test
-    void theZoneAlarmIsAcknowledgedHereAndOtherCommandsAreRefused() throws Exception {
+    void theZoneAlarmIsAcknowledgedHereAndAShelveTheSitePolicyForbidsIsRefused() throws Exception {
         member("gas-01", MemberState.ALARM, 1_000);
         member("gas-02", MemberState.ALARM, 1_000);
         member("gas-03", MemberState.NORMAL, 1_000);
@@ -93,5 +93,82 @@ class VoteInZoneTest {
         assertThat(harness.getSideOutput(EvaluateAlarmRules.COMMAND_RESULTS)).extracting(StreamRecord::getValue)
                 .extracting(CommandResult::commandId, CommandResult::accepted)
                 .containsExactly(tuple("c-ack", true), tuple("c-shelve", false));
+        assertThat(results().get(1).refusal()).contains("forbids shelving RED");
+    }
+
+    private List<CommandResult> results() {
+        return harness.getSideOutput(EvaluateAlarmRules.COMMAND_RESULTS).stream().map(StreamRecord::getValue).toList();
+    }
+
+    private void command(String id, AlarmCommand c) throws Exception {
+        harness.processElement(ZoneInput.command("tank-farm", id, c), c.atMs());
+    }
+
+    private void confirmed() throws Exception {
+        member("gas-01", MemberState.ALARM, 1_000);
+        member("gas-02", MemberState.ALARM, 1_000);
+        member("gas-03", MemberState.NORMAL, 1_000);
+    }
+
+    @Test
+    void aSuppressedZoneAlarmFollowsItsVotesSilentlyAndIsAnnunciatedAsItIsWhenUnsuppressed() throws Exception {
+        confirmed();
+        command("sup", AlarmCommand.suppress("park-1", "tank-farm", "li", 2_000, "detectors recalibrated"));
+        member("gas-02", MemberState.NORMAL, 3_000);             // the vote drops to 1 of 3: silent
+        member("gas-02", MemberState.ALARM, 4_000);              // and back: silent
+        command("unsup", AlarmCommand.unsuppress("park-1", "tank-farm", "li", 5_000, "done"));
+        command("sup-no-why", AlarmCommand.suppress("park-1", "tank-farm", "li", 6_000, ""));
+
+        assertThat(harness.extractOutputValues()).extracting(a -> a.transition().alarmId(),
+                        a -> a.transition().state(), a -> a.transition().cause(), RoutedAlarm::stationIds)
+                .containsExactly(
+                        tuple("park-1/tank-farm/zone-vote/1", AlarmState.ACTIVE_UNACKNOWLEDGED,
+                                TransitionCause.CONDITION, List.of("station-07")),
+                        tuple("park-1/tank-farm/zone-vote/1", AlarmState.SUPPRESSED, TransitionCause.SUPPRESS,
+                                List.of("station-07")),
+                        tuple("park-1/tank-farm/zone-vote/2", AlarmState.ACTIVE_UNACKNOWLEDGED,
+                                TransitionCause.UNSUPPRESS, List.of("station-07")));
+        assertThat(harness.extractOutputValues().get(1).transition().comment()).isEqualTo("detectors recalibrated");
+        assertThat(results()).extracting(CommandResult::commandId, CommandResult::accepted)
+                .containsExactly(tuple("sup", true), tuple("unsup", true), tuple("sup-no-why", false));
+        assertThat(results().get(2).refusal()).contains("must say why");
+    }
+
+    @Test
+    void aShelvedZoneAlarmReturnsWhenUnshelvedOrWhenTheShelveExpires() throws Exception {
+        // A site policy that lets RED alarms be shelved, for an hour at most.
+        harness.close();
+        harness = Harnesses.keyed(new VoteInZone(new io.tocsin.jobs.alarms.RuleFileText("shelving.yaml",
+                TestRules.GAS.yaml() + "policy:\n  allowShelvingRed: true\n  maxShelve: 1h\n"), TestRules.REGISTRY,
+                "control-room", Duration.ofSeconds(120)), ZoneInput::key);
+        harness.open();
+        harness.setProcessingTime(0);
+        confirmed();
+
+        command("shelve-1", AlarmCommand.shelve("park-1", "tank-farm", "zone-vote", "li", 2_000, 32_000,
+                "fumigation"));
+        command("unshelve", AlarmCommand.unshelve("park-1", "tank-farm", "zone-vote", "li", 3_000, "over"));
+        command("shelve-2", AlarmCommand.shelve("park-1", "tank-farm", "zone-vote", "li", 4_000, 44_000,
+                "fumigation again"));
+        command("too-long", AlarmCommand.shelve("park-1", "tank-farm", "zone-vote", "li", 4_000, 7_204_000,
+                "all night"));
+        command("other-rule", AlarmCommand.shelve("park-1", "tank-farm", "gas-high", "li", 4_000, 9_000, "x"));
+        harness.setProcessingTime(42_999);
+        assertThat(harness.extractOutputValues()).hasSize(4);
+        harness.setProcessingTime(43_000);                         // 44 000 on the zone's clock: expired
+
+        assertThat(harness.extractOutputValues()).extracting(a -> a.transition().state(),
+                        a -> a.transition().cause(), a -> a.transition().shelvedUntilMs())
+                .containsExactly(
+                        tuple(AlarmState.ACTIVE_UNACKNOWLEDGED, TransitionCause.CONDITION, 0L),
+                        tuple(AlarmState.SHELVED, TransitionCause.SHELVE, 32_000L),
+                        tuple(AlarmState.ACTIVE_UNACKNOWLEDGED, TransitionCause.UNSHELVE, 0L),
+                        tuple(AlarmState.SHELVED, TransitionCause.SHELVE, 44_000L),
+                        tuple(AlarmState.ACTIVE_UNACKNOWLEDGED, TransitionCause.SHELVE_EXPIRED, 0L));
+        assertThat(harness.extractOutputValues()).extracting(a -> a.transition().alarmId())
+                .containsOnly("park-1/tank-farm/zone-vote/1");
+        assertThat(results()).extracting(CommandResult::commandId, CommandResult::accepted)
+                .containsExactly(tuple("shelve-1", true), tuple("unshelve", true), tuple("shelve-2", true),
+                        tuple("too-long", false), tuple("other-rule", false));
     }
 }
