@@ -6,7 +6,16 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tocsin.ingest.IngestConfig;
 import io.tocsin.ingest.IngestServer;
 import io.tocsin.ingest.alarms.AlarmFanout;
+import io.tocsin.ingest.auth.CredentialRegistry;
 import io.tocsin.ingest.coap.CoapSettings;
+import io.tocsin.ingest.console.ConsoleServer;
+import io.tocsin.ingest.console.ConsoleSettings;
+import io.tocsin.ingest.console.KafkaAlarmCommandSender;
+import io.tocsin.ingest.console.KafkaConsoleFeed;
+import io.tocsin.ingest.notify.WebhookAlarmConsumer;
+import io.tocsin.ingest.notify.WebhookNotifier;
+import io.tocsin.ingest.notify.WebhookSettings;
+import io.tocsin.ingest.notify.WebhooksFile;
 import io.tocsin.ingest.status.KafkaDeviceStatusWriter;
 import io.tocsin.ingest.telemetry.KafkaTelemetryWriter;
 import io.tocsin.jobs.alarms.AlarmJob;
@@ -52,7 +61,21 @@ public final class Platform implements AutoCloseable {
 
     /** Where and how the platform runs. */
     public record Settings(Path dataDir, Ports ports, Topics topics, int partitions, Duration kafkaDeliveryTimeout,
-                           Duration checkpointInterval, RuleFileText rules, RegistryFileText registry) {
+                           Duration checkpointInterval, RuleFileText rules, RegistryFileText registry,
+                           Path webhooks, CredentialRegistry consoleCredentials) {
+
+        /** Without console credentials: anyone may open the station console (with a warning in the log). */
+        public Settings(Path dataDir, Ports ports, Topics topics, int partitions, Duration kafkaDeliveryTimeout,
+                        Duration checkpointInterval, RuleFileText rules, RegistryFileText registry, Path webhooks) {
+            this(dataDir, ports, topics, partitions, kafkaDeliveryTimeout, checkpointInterval, rules, registry,
+                    webhooks, null);
+        }
+
+        /** Without webhooks. */
+        public Settings(Path dataDir, Ports ports, Topics topics, int partitions, Duration kafkaDeliveryTimeout,
+                        Duration checkpointInterval, RuleFileText rules, RegistryFileText registry) {
+            this(dataDir, ports, topics, partitions, kafkaDeliveryTimeout, checkpointInterval, rules, registry, null);
+        }
 
         /**
          * The demo's defaults: the standard MQTT and CoAP ports, operations HTTP on 9090, Kafka anywhere, the
@@ -65,19 +88,40 @@ public final class Platform implements AutoCloseable {
 
         public Settings withPorts(Ports ports) {
             return new Settings(dataDir, ports, topics, partitions, kafkaDeliveryTimeout, checkpointInterval, rules,
-                    registry);
+                    registry, webhooks, consoleCredentials);
+        }
+
+        /** The stations (and control room) that may log in to the station console; null lets anyone in. */
+        public Settings withConsoleCredentials(CredentialRegistry consoleCredentials) {
+            return new Settings(dataDir, ports, topics, partitions, kafkaDeliveryTimeout, checkpointInterval, rules,
+                    registry, webhooks, consoleCredentials);
+        }
+
+        /**
+         * Alarm notifications to the stations' webhooks as configured in {@code webhooksFile} (sample:
+         * {@code deploy/webhooks.example.yaml}); null for none. State (dead letters) defaults to
+         * {@code <dataDir>/webhooks}.
+         */
+        public Settings withWebhooks(Path webhooksFile) {
+            return new Settings(dataDir, ports, topics, partitions, kafkaDeliveryTimeout, checkpointInterval, rules,
+                    registry, webhooksFile, consoleCredentials);
         }
     }
 
-    /** Listening ports; 0 picks a free one (tests), -1 for CoAP turns it off. */
-    public record Ports(int mqtt, int coap, int http, int kafka) {
+    /** Listening ports; 0 picks a free one (tests), -1 for CoAP or the station console turns it off. */
+    public record Ports(int mqtt, int coap, int http, int kafka, int console) {
+
+        /** With the station console on its standard port, 8080. */
+        public Ports(int mqtt, int coap, int http, int kafka) {
+            this(mqtt, coap, http, kafka, ConsoleSettings.DEFAULT_PORT);
+        }
 
         public static Ports standard() {
-            return new Ports(1883, CoapSettings.DEFAULT_PORT, 9090, 0);
+            return new Ports(1883, CoapSettings.DEFAULT_PORT, 9090, 0, ConsoleSettings.DEFAULT_PORT);
         }
 
         public static Ports ephemeral() {
-            return new Ports(0, 0, 0, 0);
+            return new Ports(0, 0, 0, 0, 0);
         }
     }
 
@@ -98,6 +142,7 @@ public final class Platform implements AutoCloseable {
     private EmbeddedKafkaBroker kafka;
     private EmbeddedTimeSeriesStore timeSeries;
     private IngestServer ingest;
+    private ConsoleServer console;
 
     private Platform(Settings settings) {
         this.settings = settings;
@@ -116,6 +161,9 @@ public final class Platform implements AutoCloseable {
     }
 
     private void startParts() throws Exception {
+        // Checked before anything starts: a broken webhooks file fails the start at once, naming file, key and fix.
+        WebhookSettings webhooks = settings.webhooks() == null ? null
+                : WebhooksFile.load(settings.webhooks(), settings.dataDir().resolve("webhooks"));
         kafka = new EmbeddedKafkaBroker(settings.dataDir().resolve("kafka"), settings.ports().kafka(), 0).start();
         running.push(kafka);
         Topics topics = settings.topics();
@@ -136,6 +184,7 @@ public final class Platform implements AutoCloseable {
                 KafkaEndpoints.telemetrySource(bootstrap, topics.telemetry(), KafkaEndpoints.DEFAULT_GROUP_ID),
                 KafkaEndpoints.commandSource(bootstrap, topics.commands(), KafkaEndpoints.DEFAULT_GROUP_ID),
                 KafkaEndpoints.registrySource(bootstrap, topics.registry(), KafkaEndpoints.DEFAULT_GROUP_ID),
+                KafkaEndpoints.statusSource(bootstrap, topics.status(), KafkaEndpoints.DEFAULT_GROUP_ID),
                 KafkaEndpoints.alarmSink(bootstrap, topics.alarms()),
                 KafkaEndpoints.commandResultSink(bootstrap, topics.commandResults()),
                 AlarmJob.Options.of(settings.rules()).withRegistry(settings.registry()))
@@ -170,6 +219,38 @@ public final class Platform implements AutoCloseable {
 
         running.push(new AlarmFanout(kafka.bootstrapServers(), settings.topics().alarms(), "tocsin-ingest-fanout",
                 ingest.subscriptions(), meters).start());
+        if (ports.console() != -1) {
+            startConsole(kafka.bootstrapServers(), topics);
+        }
+
+        if (webhooks != null) {
+            WebhookNotifier notifier = new WebhookNotifier(webhooks, meters);
+            running.push(notifier);
+            running.push(new WebhookAlarmConsumer(kafka.bootstrapServers(), settings.topics().alarms(), notifier,
+                    meters).start());
+            log.info("Webhooks of {} stations from {}", webhooks.targets().size(), settings.webhooks());
+        }
+    }
+
+    /**
+     * The station console: its own Kafka feed (alarms from the beginning, so that it has every active alarm),
+     * commands to the alarm job, site names from the site registry.
+     */
+    private void startConsole(String bootstrap, Topics topics) {
+        KafkaAlarmCommandSender commandSender = new KafkaAlarmCommandSender(bootstrap, topics.commands());
+        running.push(commandSender);
+        java.util.Map<String, String> siteNames = new java.util.HashMap<>();
+        settings.registry().load().sites().forEach(site -> {
+            if (site.name() != null && !site.name().isBlank()) {
+                siteNames.put(site.siteId(), site.name());
+            }
+        });
+        console = ConsoleServer.builder(ConsoleSettings.defaults().withBind("0.0.0.0", settings.ports().console())
+                                .withSiteNames(siteNames), commandSender, meters)
+                .credentials(settings.consoleCredentials()).build().start();
+        running.push(console);
+        running.push(new KafkaConsoleFeed(bootstrap, new KafkaConsoleFeed.Topics(topics.alarms(),
+                topics.commandResults(), topics.status(), topics.telemetry()), console, meters).start());
     }
 
     /** Checkpoints of each job in a folder of its own under the data directory. */
@@ -183,6 +264,16 @@ public final class Platform implements AutoCloseable {
     /** {@code http://127.0.0.1:port} serving {@code /health} and {@code /metrics}. */
     public String operationsUrl() {
         return "http://127.0.0.1:" + ingest.httpPort();
+    }
+
+    /** The station console's address, e.g. {@code http://127.0.0.1:8080/}; null when it is turned off. */
+    public String consoleUrl() {
+        return console == null ? null : console.url();
+    }
+
+    /** The station console (tests stop and start it); null when it is turned off. */
+    public ConsoleServer console() {
+        return console;
     }
 
     /** {@code tcp://127.0.0.1:port} of the MQTT server. */

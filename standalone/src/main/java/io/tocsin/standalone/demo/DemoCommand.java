@@ -2,6 +2,7 @@ package io.tocsin.standalone.demo;
 
 import io.tocsin.edge.EdgeAgent;
 import io.tocsin.standalone.Platform;
+import io.tocsin.standalone.demo.city.CityDemo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,12 +46,25 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Port of /health and /metrics (default: ${DEFAULT-VALUE}).")
     int httpPort;
 
+    @Option(names = "--console-port", defaultValue = "8080",
+            description = "Port of the station console (web page), -1 to turn it off (default: ${DEFAULT-VALUE}).")
+    int consolePort;
+
     @Option(names = "--keep-data", description = "Keep the data of an earlier demo run instead of starting afresh.")
     boolean keepData;
 
     @Option(names = "--poll-interval", defaultValue = "PT1S",
             description = "How often each simulated gateway reads its detectors, ISO-8601 (default: ${DEFAULT-VALUE}).")
     Duration pollInterval;
+
+    @Option(names = "--city", description = "Carry the seed's city instead of the three demo sites: 7 chemical "
+            + "parks, 292 enterprises, 272 communities (~30,000 smoke detectors) on a few hundred simulated gateways, "
+            + "with scripted incidents and a progress line every 5 s.")
+    boolean city;
+
+    @Option(names = "--duration", defaultValue = "PT0S",
+            description = "With --city: stop after this long, ISO-8601, e.g. PT3M (default: run until Ctrl-C).")
+    Duration duration;
 
     /** Counted down when the platform is fully stopped, so the shutdown hook can wait for it. */
     private final CountDownLatch stoppedCleanly = new CountDownLatch(1);
@@ -65,15 +79,26 @@ public final class DemoCommand implements Callable<Integer> {
         long started = System.nanoTime();
         log.info("Starting Tocsin on the embedded default (data in {})", dataDir.toAbsolutePath());
         CountDownLatch stopRequested = new CountDownLatch(1);
+        if (city) {
+            return runCity(stopRequested);
+        }
         Clock clock = Clock.systemUTC();
+        DemoCredentials logins = DemoCredentials.write(Platform.Settings.defaults(dataDir));
         try (Platform platform = Platform.start(Platform.Settings.defaults(dataDir)
-                     .withPorts(new Platform.Ports(mqttPort, coapPort, httpPort, 0)));
+                     .withPorts(new Platform.Ports(mqttPort, coapPort, httpPort, 0, consolePort))
+                     .withConsoleCredentials(logins.registry()));
              StationConsole station = new StationConsole("station-chem-park-1", platform.mqttUri(), clock);
              DemoFleet fleet = DemoFleet.start(platform.mqttUri(), clock, pollInterval)) {
             log.info("Platform up in {} ms. Simulated sites are reporting; chem-park-1/gas-01 starts leaking in {} s.",
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), DemoFleet.PARK_LEAK.after().toSeconds());
             log.info("Health and Prometheus metrics: {}/health, {}/metrics", platform.operationsUrl(),
                     platform.operationsUrl());
+            if (platform.consoleUrl() != null) {
+                log.info("Station console: open {} and log in as {} (covers {}), password {}; or as {} (every "
+                        + "site) with the same password. All logins: {}", platform.consoleUrl(),
+                        logins.firstStation().station(), logins.firstStation().sites(), DemoCredentials.PASSWORD,
+                        DemoCredentials.CONTROL_ROOM, logins.file().toAbsolutePath());
+            }
             log.info("Readings are stored as time series: curl '{}/exec?query=select%20*%20from%20reading%20"
                     + "order%20by%20timestamp%20desc%20limit%205'", platform.timeSeries().url());
             log.info("Any MQTT client may subscribe too (payloads are protobuf), e.g. mosquitto_sub -p {} -t "
@@ -88,6 +113,26 @@ public final class DemoCommand implements Callable<Integer> {
                 LogManager.shutdown();
             }, "tocsin-shutdown"));
             stopRequested.await();
+        } finally {
+            stoppedCleanly.countDown();
+        }
+        log.info("Stopped.");
+        return 0;
+    }
+
+    private int runCity(CountDownLatch stopRequested) throws Exception {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("Stopping ...");
+            stopRequested.countDown();
+            awaitQuietly(stoppedCleanly, 60);
+            LogManager.shutdown();
+        }, "tocsin-shutdown"));
+        try {
+            CityDemo.Options options = CityDemo.Options.defaults();
+            new CityDemo(new CityDemo.Options(options.profile(), options.seed(), options.incidentsAfter(),
+                    options.progressEvery(), duration))
+                    .run(Platform.Settings.defaults(dataDir).withPorts(new Platform.Ports(mqttPort, coapPort,
+                            httpPort, 0, consolePort)), stopRequested);
         } finally {
             stoppedCleanly.countDown();
         }

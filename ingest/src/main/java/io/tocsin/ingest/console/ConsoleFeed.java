@@ -1,0 +1,32 @@
+package io.tocsin.ingest.console;
+
+import io.tocsin.proto.v1.AlarmCommandResult;
+import io.tocsin.proto.v1.AlarmEvent;
+import io.tocsin.proto.v1.DeviceStatus;
+import io.tocsin.proto.v1.TelemetryBatch;
+
+/**
+ * What the console is fed with: alarm events, command results, gateway status and live readings. Implemented by
+ * {@link ConsoleServer}; called from any thread (the Kafka adapter {@link KafkaConsoleFeed} calls it from its
+ * polling thread).
+ */
+public interface ConsoleFeed {
+
+    /** An alarm event from the alarms topic, in topic order per site. */
+    void alarm(AlarmEvent event);
+
+    /**
+     * The alarm history has been read up to where the topic ended when the feed started: from now on the
+     * active-alarm list is complete. Until then consoles show that they are still loading.
+     */
+    void alarmHistoryLoaded();
+
+    void commandResult(AlarmCommandResult result);
+
+    void deviceStatus(DeviceStatus status);
+
+    void telemetry(TelemetryBatch batch);
+
+    /** Whether the feed is currently reading its topics; consoles show a warning while it is not. */
+    void feedHealthy(boolean healthy);
+}

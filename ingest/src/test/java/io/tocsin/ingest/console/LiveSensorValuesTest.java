@@ -1,0 +1,44 @@
+package io.tocsin.ingest.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tocsin.proto.v1.Quality;
+import io.tocsin.proto.v1.Reading;
+import io.tocsin.proto.v1.TelemetryBatch;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class LiveSensorValuesTest {
+
+    private final Viewer everyone = new Viewer("control-room", Set.of(), true);
+
+    @Test
+    void keepsTheLastPointsPerSensorAndNoMoreSensorsThanItsBound() {
+        LiveSensorValues values = new LiveSensorValues(3, 2);
+        for (int i = 1; i <= 5; i++) {
+            values.add(batch("park-1", "gas-01", i * 1_000L, i));
+        }
+        values.add(batch("park-1", "gas-02", 1_000, 7));
+        assertThat(values.add(batch("park-1", "gas-03", 1_000, 9))).as("readings over the bound").isEqualTo(1);
+
+        assertThat(values.sensors()).isEqualTo(2);
+        assertThat(values.visibleTo(everyone).get(0).trend()).containsExactly(3.0, 4.0, 5.0);
+        assertThat(values.drainChanged()).hasSize(2);
+        assertThat(values.drainChanged()).isEmpty();
+    }
+
+    @Test
+    void aLateResendDoesNotReplaceTheNewestValue() {
+        LiveSensorValues values = new LiveSensorValues(5, 10);
+        values.add(batch("park-1", "gas-01", 2_000, 20));
+        values.add(batch("park-1", "gas-01", 1_000, 10));
+        assertThat(values.visibleTo(everyone).get(0).value()).isEqualTo(20.0);
+        assertThat(values.visibleTo(new Viewer("station-09", Set.of("works-2"), false))).isEmpty();
+    }
+
+    private static TelemetryBatch batch(String site, String sensor, long t, double value) {
+        return TelemetryBatch.newBuilder().setSiteId(site).setDeviceId("gw-1").setSequence(t)
+                .addReadings(Reading.newBuilder().setSensorId(sensor).setTimestampMs(t).setValue(value)
+                        .setQuality(Quality.QUALITY_GOOD)).build();
+    }
+}
