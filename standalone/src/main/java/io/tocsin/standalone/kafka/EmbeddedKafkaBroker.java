@@ -44,7 +44,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final Path dataDir;
     private final int port;
     private final int controllerPort;
-    private final String clusterId = Uuid.randomUuid().toString();
+    private final String clusterId;
     private KafkaRaftServer server;
 
     /**
@@ -55,6 +55,25 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         this.dataDir = dataDir;
         this.port = port == 0 ? LoopbackPorts.free() : port;
         this.controllerPort = controllerPort == 0 ? LoopbackPorts.free() : controllerPort;
+        this.clusterId = existingClusterId(dataDir).orElseGet(() -> Uuid.randomUuid().toString());
+    }
+
+    /**
+     * The cluster id a formatted log directory already carries: a new process on old data (a restart after a crash,
+     * {@code demo --keep-data}) must format with it, or Kafka refuses the directory as another cluster's.
+     */
+    private static java.util.Optional<String> existingClusterId(Path dataDir) {
+        Path meta = dataDir.resolve("meta.properties");
+        if (!Files.isRegularFile(meta)) {
+            return java.util.Optional.empty();
+        }
+        Properties properties = new Properties();
+        try (var in = Files.newInputStream(meta)) {
+            properties.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + meta, e);
+        }
+        return java.util.Optional.ofNullable(properties.getProperty("cluster.id"));
     }
 
     /** Formats the log directory on first use, starts the broker and waits until it serves clients. */

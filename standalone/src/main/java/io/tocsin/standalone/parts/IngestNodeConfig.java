@@ -1,0 +1,176 @@
+package io.tocsin.standalone.parts;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.tocsin.ingest.IngestYamlConfig;
+import io.tocsin.standalone.Platform;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The configuration file of {@code tocsin ingest}: the ingest server's own YAML ({@link IngestYamlConfig}, see
+ * {@code ingest/examples/ingest.yaml}) plus two top-level sections of this process, read here and hidden from the
+ * ingest parser (their lines are blanked, so its error line numbers stay right):
+ *
+ * <pre>
+ * node: ingest-1                  # this node's name: its alarm fan-out reads the alarms topic in a consumer
+ *                                 # group of its own (tocsin-ingest-fanout-ingest-1), so every node sees every alarm
+ * kafka:
+ *   bootstrap: 127.0.0.1:9092     # required
+ *   deliveryTimeoutSeconds: 30    # how long Kafka may take before a device is told to send again
+ *   topics:                       # optional, these are the defaults
+ *     telemetry: telemetry
+ *     alarms: alarms
+ *     status: status
+ * </pre>
+ */
+public record IngestNodeConfig(String node, String bootstrap, Duration deliveryTimeout, String telemetryTopic,
+                               String alarmsTopic, String statusTopic, IngestYamlConfig ingest) {
+
+    private static final Set<String> KAFKA_KEYS = Set.of("bootstrap", "deliveryTimeoutSeconds", "topics");
+    private static final Set<String> TOPIC_KEYS = Set.of("telemetry", "alarms", "status");
+    private static final Pattern TOP_LEVEL_KEY = Pattern.compile("^([A-Za-z_][\\w-]*)\\s*:.*");
+    private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+    /** The consumer group of this node's alarm fan-out. */
+    public String fanoutGroup() {
+        return "tocsin-ingest-fanout-" + node;
+    }
+
+    public static IngestNodeConfig load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot read the ingest configuration: " + e
+                    + "; fix: check the path and the file's permissions", e);
+        }
+        return parse(text, file.toString(), file.toAbsolutePath().getParent());
+    }
+
+    public static IngestNodeConfig parse(String yaml, String source, Path baseDirectory) {
+        ObjectMapper mapper = new ObjectMapper(new YAMLFactory());
+        JsonNode root;
+        Map<String, Integer> lines = new HashMap<>();
+        try {
+            root = mapper.readTree(yaml);
+            try (JsonParser parser = mapper.getFactory().createParser(yaml)) {
+                for (JsonToken token; (token = parser.nextToken()) != null; ) {
+                    if (token == JsonToken.FIELD_NAME) {
+                        String pointer = parser.getParsingContext().pathAsPointer().toString();
+                        lines.putIfAbsent(pointer.substring(1).replace('/', '.'),
+                                parser.currentTokenLocation().getLineNr());
+                    }
+                }
+            }
+        } catch (JsonProcessingException e) {
+            // The ingest parser gives the precise message (line, indentation hint).
+            IngestYamlConfig.parse(yaml, source, baseDirectory);
+            throw new IllegalArgumentException(source + ": not valid YAML: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new IllegalStateException("reading YAML from a string", e);
+        }
+        Problems problems = new Problems(source, lines);
+        JsonNode kafka = root == null ? null : root.get("kafka");
+        if (kafka == null || !kafka.isObject()) {
+            throw problems.at("kafka", kafka == null ? "missing section" : "must be a mapping",
+                    "add 'kafka:' with 'bootstrap: host:port' of the Kafka cluster indented under it");
+        }
+        for (Iterator<String> keys = kafka.fieldNames(); keys.hasNext(); ) {
+            String key = keys.next();
+            if (!KAFKA_KEYS.contains(key)) {
+                throw problems.at("kafka." + key, "unknown key", "use one of " + KAFKA_KEYS);
+            }
+        }
+        JsonNode bootstrap = kafka.get("bootstrap");
+        if (bootstrap == null || !bootstrap.isTextual() || !bootstrap.asText().matches("[^\\s,:]+:\\d+(,[^\\s,:]+:\\d+)*")) {
+            throw problems.at(bootstrap == null ? "kafka" : "kafka.bootstrap",
+                    bootstrap == null ? "kafka.bootstrap is missing" : "must be host:port[,host:port...], is '"
+                            + bootstrap.asText() + "'", "e.g. 'bootstrap: 127.0.0.1:9092'");
+        }
+        long timeoutS = 30;
+        JsonNode timeout = kafka.get("deliveryTimeoutSeconds");
+        if (timeout != null) {
+            if (!timeout.isIntegralNumber() || timeout.asLong() < 1 || timeout.asLong() > 3_600) {
+                throw problems.at("kafka.deliveryTimeoutSeconds", "must be a whole number of seconds in 1..3600, is '"
+                        + timeout.asText() + "'", "e.g. 30");
+            }
+            timeoutS = timeout.asLong();
+        }
+        Platform.Topics defaults = Platform.Topics.standard();
+        Map<String, String> topics = new HashMap<>(Map.of("telemetry", defaults.telemetry(),
+                "alarms", defaults.alarms(), "status", defaults.status()));
+        JsonNode topicNode = kafka.get("topics");
+        if (topicNode != null) {
+            if (!topicNode.isObject()) {
+                throw problems.at("kafka.topics", "must be a mapping", "indent 'telemetry: ...', 'alarms: ...', "
+                        + "'status: ...' under it");
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = topicNode.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> entry = it.next();
+                String key = "kafka.topics." + entry.getKey();
+                if (!TOPIC_KEYS.contains(entry.getKey())) {
+                    throw problems.at(key, "unknown topic", "use one of " + TOPIC_KEYS);
+                }
+                if (!entry.getValue().isTextual() || !entry.getValue().asText().matches("[A-Za-z0-9._-]{1,249}")) {
+                    throw problems.at(key, "must be a Kafka topic name, is '" + entry.getValue().asText() + "'",
+                            "use letters, digits, '.', '_' and '-'");
+                }
+                topics.put(entry.getKey(), entry.getValue().asText());
+            }
+        }
+        String node = "ingest-1";
+        JsonNode nodeName = root.get("node");
+        if (nodeName != null) {
+            if (!nodeName.isValueNode() || !NODE_NAME.matcher(nodeName.asText()).matches()) {
+                throw problems.at("node", "must be a name of 1-64 letters, digits, '.', '_' or '-', is '"
+                        + nodeName.asText() + "'", "e.g. 'node: ingest-1', unique in the deployment");
+            }
+            node = nodeName.asText();
+        }
+        IngestYamlConfig ingest = IngestYamlConfig.parse(withoutSections(yaml, Set.of("kafka", "node")), source,
+                baseDirectory);
+        return new IngestNodeConfig(node, bootstrap.asText(), Duration.ofSeconds(timeoutS), topics.get("telemetry"),
+                topics.get("alarms"), topics.get("status"), ingest);
+    }
+
+    /**
+     * The YAML with the given top-level sections' lines replaced by empty lines (block style: a section runs from
+     * its key at column 0 to the next line at column 0 that is not a comment).
+     */
+    static String withoutSections(String yaml, Set<String> sections) {
+        List<String> out = new ArrayList<>();
+        boolean inside = false;
+        for (String line : yaml.split("\n", -1)) {
+            boolean topLevel = !line.isEmpty() && !Character.isWhitespace(line.charAt(0)) && !line.startsWith("#");
+            if (topLevel) {
+                var matcher = TOP_LEVEL_KEY.matcher(line);
+                inside = matcher.matches() && sections.contains(matcher.group(1));
+            }
+            out.add(inside ? "" : line);
+        }
+        return String.join("\n", out);
+    }
+
+    private record Problems(String source, Map<String, Integer> lines) {
+        IllegalArgumentException at(String key, String what, String fix) {
+            Integer line = lines.get(key);
+            return new IllegalArgumentException(source + (line == null ? "" : ", line " + line) + ": " + key + ": "
+                    + what + "; fix: " + fix);
+        }
+    }
+}

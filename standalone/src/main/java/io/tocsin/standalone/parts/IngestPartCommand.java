@@ -1,0 +1,53 @@
+package io.tocsin.standalone.parts;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tocsin.ingest.IngestServer;
+import io.tocsin.ingest.alarms.AlarmFanout;
+import io.tocsin.ingest.status.KafkaDeviceStatusWriter;
+import io.tocsin.ingest.telemetry.KafkaTelemetryWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tocsin ingest --config ingest.yaml}: the ingest server alone (MQTT, optional TLS/CoAP, /health and
+ * /metrics) against an external Kafka, with its alarm fan-out. See {@link IngestNodeConfig} for the file.
+ */
+@Command(name = "ingest", mixinStandardHelpOptions = true,
+        description = "Run the ingest server (MQTT/CoAP to Kafka, alarms fanned out to stations) against a Kafka cluster.")
+public final class IngestPartCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(IngestPartCommand.class);
+
+    @Option(names = "--config", required = true,
+            description = "The ingest YAML (ingest/examples/ingest.yaml) with a 'kafka:' section and optional 'node:'.")
+    Path config;
+
+    @Override
+    public Integer call() throws Exception {
+        IngestNodeConfig settings = IngestNodeConfig.load(config); // throws before anything starts
+        PartLifecycle lifecycle = new PartLifecycle("ingest");
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try (KafkaTelemetryWriter telemetry = new KafkaTelemetryWriter(settings.bootstrap(),
+                     settings.telemetryTopic(), settings.deliveryTimeout(), Map.of());
+             KafkaDeviceStatusWriter status = new KafkaDeviceStatusWriter(settings.bootstrap(),
+                     settings.statusTopic(), meters);
+             IngestServer server = settings.ingest().builder(telemetry, meters).deviceStatus(status).build().start();
+             AlarmFanout fanout = new AlarmFanout(settings.bootstrap(), settings.alarmsTopic(),
+                     settings.fanoutGroup(), server.subscriptions(), meters).start()) {
+            log.info("Ingest node {} serves MQTT on {} (Kafka {}, alarms fanned out in group {})", settings.node(),
+                    server.port(), settings.bootstrap(), settings.fanoutGroup());
+            PartLifecycle.announceReady("ingest", "node=" + settings.node() + " mqtt=" + server.port()
+                    + (settings.ingest().httpBindHost() == null ? "" : " http=" + server.httpPort()));
+            lifecycle.awaitStopRequest();
+        } finally {
+            lifecycle.stopped();
+        }
+        return 0;
+    }
+}
