@@ -1,5 +1,6 @@
 package io.tocsin.ingest.coap;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tocsin.ingest.auth.CredentialRegistry;
 import io.tocsin.ingest.pubsub.SubscriptionRegistry;
@@ -11,6 +12,7 @@ import org.eclipse.californium.core.network.Endpoint;
 import org.eclipse.californium.elements.config.Configuration;
 import org.eclipse.californium.elements.config.UdpConfig;
 import org.eclipse.californium.scandium.DTLSConnector;
+import org.eclipse.californium.scandium.DtlsHealth;
 import org.eclipse.californium.scandium.config.DtlsConfig;
 import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
 import org.eclipse.californium.scandium.dtls.pskstore.AdvancedMultiPskStore;
@@ -28,6 +30,14 @@ import java.util.Objects;
  * subscription registry, so CoAP devices and MQTT devices land in the same Kafka topic, and alarms reach both.
  */
 public final class CoapIngestEndpoint implements AutoCloseable {
+
+    /** DTLS handshakes that failed: an unknown identity, a timed out or broken handshake. */
+    public static final String DTLS_HANDSHAKE_FAILURES = "tocsin.ingest.coap.dtls.handshake.failures";
+    /**
+     * DTLS records dropped on receipt, mostly records whose MAC does not check: how a wrong pre-shared key shows
+     * (the client's Finished cannot be decrypted; DTLS drops such records silently instead of answering).
+     */
+    public static final String DTLS_RECORDS_DROPPED = "tocsin.ingest.coap.dtls.records.dropped";
 
     private static final Logger log = LoggerFactory.getLogger(CoapIngestEndpoint.class);
 
@@ -81,6 +91,8 @@ public final class CoapIngestEndpoint implements AutoCloseable {
                     .set(DtlsConfig.DTLS_RECEIVER_THREAD_COUNT, 1)
                     .set(DtlsConfig.DTLS_CONNECTOR_THREAD_COUNT, 1)
                     .setAdvancedPskStore(keys)
+                    .setHealthHandler(new DtlsFailureCounter(meters.counter(DTLS_HANDSHAKE_FAILURES),
+                            meters.counter(DTLS_RECORDS_DROPPED)))
                     .build();
             dtls = new CoapEndpoint.Builder().setConfiguration(config).setConnector(new DTLSConnector(dtlsConfig))
                     .build();
@@ -120,5 +132,50 @@ public final class CoapIngestEndpoint implements AutoCloseable {
         server.stop();
         server.destroy();
         log.info("CoAP endpoint stopped");
+    }
+
+    /**
+     * Scandium's health hook, used for its failed-handshake and dropped-record callbacks: a device with a wrong key
+     * never gets a CoAP answer (there is no session to answer in), so these counters are the operator's only sign.
+     */
+    private static final class DtlsFailureCounter implements DtlsHealth {
+        private final Counter failures;
+        private final Counter dropped;
+
+        DtlsFailureCounter(Counter failures, Counter dropped) {
+            this.failures = failures;
+            this.dropped = dropped;
+        }
+
+        @Override
+        public void endHandshake(boolean success) {
+            if (!success) {
+                failures.increment();
+            }
+        }
+
+        @Override
+        public boolean isEnabled() {
+            return true;
+        }
+
+        @Override
+        public void dump(String tag, int maxConnections, int remainingCapacity, int pendingWithoutVerify) {
+        }
+
+        @Override
+        public void startHandshake() {
+        }
+
+        @Override
+        public void receivingRecord(boolean wasDropped) {
+            if (wasDropped) {
+                dropped.increment();
+            }
+        }
+
+        @Override
+        public void sendingRecord(boolean dropped) {
+        }
     }
 }

@@ -3,7 +3,7 @@ package io.tocsin.edge.driver.modbus;
 import java.nio.ByteBuffer;
 
 /** Turns the registers of a point, as read, into its value in engineering units. */
-final class ModbusDecoder {
+public final class ModbusDecoder {
 
     private ModbusDecoder() {
     }
@@ -11,7 +11,7 @@ final class ModbusDecoder {
     /**
      * @param registers unsigned 16-bit register contents, {@code point.length()} of them starting at the point
      */
-    static double decodeRegisters(ModbusPoint point, int[] registers, int from) {
+    public static double decodeRegisters(ModbusPoint point, int[] registers, int from) {
         int n = point.length();
         byte[] wire = new byte[n * 2];
         for (int i = 0; i < n; i++) {
@@ -33,7 +33,7 @@ final class ModbusDecoder {
         return raw * point.scale() + point.offset();
     }
 
-    static double decodeBit(ModbusPoint point, boolean bit) {
+    public static double decodeBit(ModbusPoint point, boolean bit) {
         return (bit ? 1 : 0) * point.scale() + point.offset();
     }
 

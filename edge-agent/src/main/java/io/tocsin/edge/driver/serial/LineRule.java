@@ -31,9 +31,22 @@ public record LineRule(Pattern match, String sensor, Optional<EventKind> event, 
     }
 
     /** The reading this line yields, or empty if the rule does not match it. */
-    Optional<Reading> apply(String line, long nowMs) {
+    /**
+     * @throws IllegalArgumentException when the rule cannot be applied to this line: a placeholder or 'value' group
+     *         that did not take part in the match, a value that is not a number, or a regex that recurses too deep
+     *         for a long line (Java's regex engine recurses for a repeated group such as {@code (\d|\.)+}, and a
+     *         StackOverflowError would end the port's reader thread)
+     */
+    public Optional<Reading> apply(String line, long nowMs) {
         Matcher m = match.matcher(line);
-        if (!m.find()) {
+        boolean found;
+        try {
+            found = m.find();
+        } catch (StackOverflowError e) {
+            throw new IllegalArgumentException("regex '" + match + "' recursed too deep on a line of " + line.length()
+                    + " characters; avoid repeated groups with alternatives, e.g. write [0-9.]+ not (\\d|\\.)+");
+        }
+        if (!found) {
             return Optional.empty();
         }
         String sensorId = PLACEHOLDER.matcher(sensor).replaceAll(r -> Matcher.quoteReplacement(m.group(r.group(1))));

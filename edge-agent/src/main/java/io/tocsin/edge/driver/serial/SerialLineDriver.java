@@ -3,7 +3,6 @@ package io.tocsin.edge.driver.serial;
 import com.fazecast.jSerialComm.SerialPort;
 import io.tocsin.edge.driver.Driver;
 import io.tocsin.proto.v1.Reading;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.Charset;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -27,7 +26,6 @@ import org.slf4j.LoggerFactory;
 public final class SerialLineDriver implements Driver {
 
     private static final Logger log = LoggerFactory.getLogger(SerialLineDriver.class);
-    private static final int MAX_FRAME_BYTES = 4_096;
     private static final int MAX_QUEUED_READINGS = 100_000;
 
     /** Port settings and framing. Exactly one of {@code terminator} (non-empty) or {@code fixedLength} > 0. */
@@ -111,7 +109,7 @@ public final class SerialLineDriver implements Driver {
     }
 
     private void readFrames(SerialPort port) {
-        ByteArrayOutputStream frame = new ByteArrayOutputStream();
+        LineFramer framer = new LineFramer(settings.terminator(), settings.fixedLength());
         byte[] chunk = new byte[512];
         while (running) {
             int n = port.readBytes(chunk, chunk.length);
@@ -121,37 +119,13 @@ public final class SerialLineDriver implements Driver {
                 return;
             }
             bytesReceived.addAndGet(n);
-            for (int i = 0; i < n; i++) {
-                frame.write(chunk[i]);
-                if (frameComplete(frame)) {
-                    byte[] bytes = frame.toByteArray();
-                    frame.reset();
-                    int length = settings.fixedLength() > 0 ? bytes.length : bytes.length - settings.terminator().length;
-                    handleLine(new String(bytes, 0, length, settings.charset()));
-                } else if (frame.size() > MAX_FRAME_BYTES) {
-                    log.warn("Serial port {}: {} bytes without a terminator, discarded (wrong framing or baud?)",
-                            settings.port(), frame.size());
-                    frame.reset();
-                }
+            long discardedBefore = framer.overlongDiscarded();
+            framer.accept(chunk, 0, n, frame -> handleLine(new String(frame, settings.charset())));
+            if (framer.overlongDiscarded() > discardedBefore) {
+                log.warn("Serial port {}: {} bytes without a terminator, discarded (wrong framing or baud?)",
+                        settings.port(), LineFramer.MAX_FRAME_BYTES + 1);
             }
         }
-    }
-
-    private boolean frameComplete(ByteArrayOutputStream frame) {
-        if (settings.fixedLength() > 0) {
-            return frame.size() == settings.fixedLength();
-        }
-        byte[] terminator = settings.terminator();
-        if (frame.size() < terminator.length) {
-            return false;
-        }
-        byte[] bytes = frame.toByteArray(); // frames are short; clarity over a ring buffer
-        for (int i = 0; i < terminator.length; i++) {
-            if (bytes[bytes.length - terminator.length + i] != terminator[i]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private void handleLine(String line) {
