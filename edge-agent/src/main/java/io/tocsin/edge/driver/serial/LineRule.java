@@ -21,6 +21,12 @@ public record LineRule(Pattern match, String sensor, Optional<EventKind> event, 
                        double scale) {
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z][A-Za-z0-9]*)}");
+    /**
+     * How long one rule may search one line. A rule that backtracks catastrophically (e.g. {@code (a+)+$}) on a
+     * garbled line would otherwise hold the port's reader thread for minutes while the panel's next lines (a fire)
+     * wait; lines arrive at most a few per second, so this is generous.
+     */
+    static final long SEARCH_BUDGET_NANOS = 200_000_000L;
 
     public static LineRule reading(String regex, String sensor, String unit) {
         return new LineRule(Pattern.compile(regex), sensor, Optional.empty(), true, unit, 1);
@@ -35,16 +41,21 @@ public record LineRule(Pattern match, String sensor, Optional<EventKind> event, 
      * @throws IllegalArgumentException when the rule cannot be applied to this line: a placeholder or 'value' group
      *         that did not take part in the match, a value that is not a number, or a regex that recurses too deep
      *         for a long line (Java's regex engine recurses for a repeated group such as {@code (\d|\.)+}, and a
-     *         StackOverflowError would end the port's reader thread)
+     *         StackOverflowError would end the port's reader thread), or one that took longer than its time budget
+     *         (catastrophic backtracking)
      */
     public Optional<Reading> apply(String line, long nowMs) {
-        Matcher m = match.matcher(line);
+        Matcher m = match.matcher(new BudgetedLine(line, System.nanoTime() + SEARCH_BUDGET_NANOS));
         boolean found;
         try {
             found = m.find();
         } catch (StackOverflowError e) {
             throw new IllegalArgumentException("regex '" + match + "' recursed too deep on a line of " + line.length()
                     + " characters; avoid repeated groups with alternatives, e.g. write [0-9.]+ not (\\d|\\.)+");
+        } catch (BudgetedLine.OverBudget e) {
+            throw new IllegalArgumentException("regex '" + match + "' took over " + SEARCH_BUDGET_NANOS / 1_000_000
+                    + " ms on a line of " + line.length() + " characters (catastrophic backtracking); avoid nested "
+                    + "repetition such as (a+)+");
         }
         if (!found) {
             return Optional.empty();
@@ -56,5 +67,52 @@ public record LineRule(Pattern match, String sensor, Optional<EventKind> event, 
         double value = Double.parseDouble(m.group("value")) * scale;
         return Optional.of(Reading.newBuilder().setSensorId(sensorId).setTimestampMs(nowMs).setValue(value)
                 .setQuality(Quality.QUALITY_GOOD).setUnit(unit).build());
+    }
+
+    /**
+     * The line as the regex engine sees it: every few thousand characters read it checks the clock, and gives up
+     * past the deadline. Java's regex engine has no timeout of its own; reading the input is the one place where a
+     * runaway search can be stopped from the same thread.
+     */
+    private static final class BudgetedLine implements CharSequence {
+
+        /** Thrown out of {@link java.util.regex.Matcher#find()} when the search is over its budget. */
+        static final class OverBudget extends RuntimeException {
+            OverBudget() {
+                super(null, null, false, false);
+            }
+        }
+
+        private final String text;
+        private final long deadlineNanos;
+        private int reads;
+
+        BudgetedLine(String text, long deadlineNanos) {
+            this.text = text;
+            this.deadlineNanos = deadlineNanos;
+        }
+
+        @Override
+        public char charAt(int index) {
+            if ((++reads & 0xFFF) == 0 && System.nanoTime() - deadlineNanos > 0) {
+                throw new OverBudget();
+            }
+            return text.charAt(index);
+        }
+
+        @Override
+        public int length() {
+            return text.length();
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return text.subSequence(start, end);
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
     }
 }

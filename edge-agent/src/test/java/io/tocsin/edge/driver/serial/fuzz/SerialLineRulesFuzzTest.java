@@ -66,6 +66,16 @@ class SerialLineRulesFuzzTest {
                 .hasMessageContaining("recursed too deep");
     }
 
+    @Test
+    void aRegexThatBacktracksCatastrophicallyIsStoppedAndReportedNotLeftRunning() {
+        // A field-skipping rule as users write them, on a line of separators only: Java's engine tries every way
+        // to spread 12 fields over 40 commas before it fails (measured here: over 100 s without a budget).
+        LineRule runaway = LineRule.reading("(.*,){12}(?<value>\\d+)X", "runaway", "");
+        String garbled = ",".repeat(40);
+        assertThatThrownBy(() -> runaway.apply(garbled, 1_000L)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("catastrophic backtracking");
+    }
+
     private static void onReaderThread(String line) throws Exception {
         try {
             READER.submit(() -> applyAll(line)).get();
