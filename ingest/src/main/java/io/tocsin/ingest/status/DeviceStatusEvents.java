@@ -3,6 +3,7 @@ package io.tocsin.ingest.status;
 import io.tocsin.ingest.auth.Identity;
 import io.tocsin.ingest.mqtt.ConnectedClient;
 import io.tocsin.ingest.mqtt.ConnectionListener;
+import io.tocsin.proto.MqttTopics;
 import io.tocsin.proto.v1.ConnectionState;
 import io.tocsin.proto.v1.DeviceStatus;
 import io.tocsin.proto.v1.StatusCause;
@@ -10,7 +11,12 @@ import io.tocsin.proto.v1.StatusCause;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
-/** Turns MQTT connections coming and going into {@link DeviceStatus} events. */
+/**
+ * Turns MQTT connections coming and going into {@link DeviceStatus} events. A registered device's events carry its
+ * site and device. Without a credential registry (development, the demo) nobody is registered, so a client id of
+ * the edge agent's form {@code site.device} is taken at its word: everything is trusted in that mode anyway, and
+ * without a site and device the alarm job could not raise "gateway offline" faults.
+ */
 public final class DeviceStatusEvents implements ConnectionListener {
 
     private final DeviceStatusWriter writer;
@@ -49,6 +55,11 @@ public final class DeviceStatusEvents implements ConnectionListener {
         Identity identity = client.identity();
         if (identity.kind() == Identity.Kind.DEVICE) {
             status.setSiteId(identity.site()).setDeviceId(identity.device());
+        } else if (identity.kind() == Identity.Kind.UNRESTRICTED) {
+            String[] siteAndDevice = client.clientId().split("\\.", -1);
+            if (siteAndDevice.length == 2 && MqttTopics.isLevel(siteAndDevice[0]) && MqttTopics.isLevel(siteAndDevice[1])) {
+                status.setSiteId(siteAndDevice[0]).setDeviceId(siteAndDevice[1]);
+            }
         }
         return status.build();
     }

@@ -75,6 +75,22 @@ class DeviceStatusTest {
     }
 
     @Test
+    void withoutARegistryAnEdgeAgentStyleClientIdNamesSiteAndDevice() throws Exception {
+        try (V5Client agent = V5Client.connect(server.uri(), "park-west.gw-3");
+             V5Client other = V5Client.connect(server.uri(), "console.of.someone")) {
+            await().until(() -> events.size() == 2);
+            DeviceStatus fromAgent = events.stream().filter(e -> e.getClientId().equals("park-west.gw-3"))
+                    .findFirst().orElseThrow();
+            assertThat(fromAgent.getSiteId()).isEqualTo("park-west");
+            assertThat(fromAgent.getDeviceId()).isEqualTo("gw-3");
+            DeviceStatus fromOther = events.stream().filter(e -> e.getClientId().equals("console.of.someone"))
+                    .findFirst().orElseThrow();
+            assertThat(fromOther.getSiteId()).isEmpty();
+            assertThat(fromOther.getDeviceId()).isEmpty();
+        }
+    }
+
+    @Test
     void registeredDevicesCarryTheirSiteAndDevice() throws Exception {
         server.close();
         CredentialRegistry registry = CredentialRegistry.of(Map.of("gw-9", new CredentialRegistry.Entry(
