@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
@@ -28,10 +29,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Wait;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -92,7 +94,7 @@ class StationConsoleBrowserTest {
     @Test
     void aStationSeesItsAlarmArriveAcknowledgesItAndSurvivesALostConnection() throws Exception {
         logIn(browser, "station-07");
-        WebDriverWait wait = new WebDriverWait(browser, THROUGH_THE_PLATFORM);
+        Wait<WebDriver> wait = patiently(browser, THROUGH_THE_PLATFORM);
         wait.until(d -> "true".equals(d.findElement(By.tagName("body")).getDomAttribute("data-connected")));
         wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("loading")));
         assertThat(browser.findElements(By.cssSelector("tr.alarm"))).isEmpty();
@@ -101,28 +103,35 @@ class StationConsoleBrowserTest {
         publish(now - 1_000, 3.0);
         publish(now, 60.0);
 
-        WebElement red = wait.until(ExpectedConditions.presenceOfElementLocated(alarmRow(RED_ALARM)));
-        assertThat(red.getDomAttribute("data-severity")).isEqualTo("RED");
-        assertThat(red.getDomAttribute("data-state")).isEqualTo("ACTIVE_UNACKNOWLEDGED");
-        assertThat(red.findElement(By.cssSelector("td.value")).getText()).isEqualTo("60 / 50");
+        wait.until(ExpectedConditions.presenceOfElementLocated(alarmRow(RED_ALARM)));
+        assertThat(read(wait, d -> d.findElement(alarmRow(RED_ALARM)).getDomAttribute("data-severity")))
+                .isEqualTo("RED");
+        assertThat(read(wait, d -> d.findElement(alarmRow(RED_ALARM)).getDomAttribute("data-state")))
+                .isEqualTo("ACTIVE_UNACKNOWLEDGED");
+        assertThat(read(wait, d -> d.findElement(alarmRow(RED_ALARM)).findElement(By.cssSelector("td.value"))
+                .getText())).isEqualTo("60 / 50");
         wait.until(ExpectedConditions.presenceOfElementLocated(alarmRow(ORANGE_ALARM)));
-        assertThat(browser.findElements(By.cssSelector("tr.alarm")).get(0).getDomAttribute("data-alarm-id"))
+        assertThat(read(wait, d -> d.findElements(By.cssSelector("tr.alarm")).get(0).getDomAttribute("data-alarm-id")))
                 .as("red before orange").isEqualTo(RED_ALARM);
-        assertThat(browser.findElement(By.tagName("body")).getDomAttribute("data-alerting")).isEqualTo("true");
+        assertThat(read(wait, d -> d.findElement(By.tagName("body")).getDomAttribute("data-alerting")))
+                .isEqualTo("true");
 
-        browser.findElement(alarmRow(RED_ALARM)).findElement(By.cssSelector("button.ack")).click();
+        wait.until(d -> {
+            d.findElement(alarmRow(RED_ALARM)).findElement(By.cssSelector("button.ack")).click();
+            return true;
+        });
         wait.until(d -> "ACTIVE_ACKNOWLEDGED".equals(d.findElement(alarmRow(RED_ALARM)).getDomAttribute("data-state")));
-        assertThat(browser.findElement(alarmRow(RED_ALARM)).findElement(By.cssSelector("td.actor")).getText())
-                .isEqualTo("station-07");
+        assertThat(read(wait, d -> d.findElement(alarmRow(RED_ALARM)).findElement(By.cssSelector("td.actor"))
+                .getText())).isEqualTo("station-07");
         screenshot(browser, "station-console-alarms.png");
 
         assertOtherStationDoesNotSeeIt();
 
         platform.console().stop();
         wait.until(d -> "false".equals(d.findElement(By.tagName("body")).getDomAttribute("data-connected")));
-        WebElement banner = browser.findElement(By.id("connection-banner"));
-        assertThat(banner.isDisplayed()).isTrue();
-        assertThat(banner.getText()).contains("CONNECTION TO THE ALARM SERVER LOST");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("connection-banner")));
+        assertThat(read(wait, d -> d.findElement(By.id("connection-banner")).getText()))
+                .contains("CONNECTION TO THE ALARM SERVER LOST");
         screenshot(browser, "station-console-connection-lost.png");
 
         // While the page is cut off, the leak is vented: the acknowledged red alarm returns to normal and leaves
@@ -136,19 +145,31 @@ class StationConsoleBrowserTest {
                 d.findElement(alarmRow(ORANGE_ALARM)).getDomAttribute("data-state")));
 
         browser.get(platform.consoleUrl() + "control-room.html");
-        WebElement tile = wait.until(ExpectedConditions.presenceOfElementLocated(
-                By.cssSelector("section.site[data-site-id='" + SITE + "'] .tile[data-sensor-id='gas-07']")));
-        assertThat(tile.findElement(By.cssSelector(".tile-value")).getText()).contains("%LEL");
+        By tile = By.cssSelector("section.site[data-site-id='" + SITE + "'] .tile[data-sensor-id='gas-07'] .tile-value");
+        assertThat(read(wait, d -> d.findElement(tile).getText())).contains("%LEL");
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(
                 "section.site[data-site-id='" + SITE + "'] li.alarm[data-alarm-id='" + ORANGE_ALARM + "']")));
         screenshot(browser, "control-room.png");
+    }
+
+    /**
+     * Waits that re-find their elements: the page re-renders alarm rows (every change, and the ages every second),
+     * so an element found a moment ago may be gone; only what is found and read in one go is trustworthy.
+     */
+    private static Wait<WebDriver> patiently(WebDriver driver, Duration atMost) {
+        return new WebDriverWait(driver, atMost).ignoring(StaleElementReferenceException.class);
+    }
+
+    /** What {@code reading} returns once it can: found and read in one go, retried while rows are re-rendered. */
+    private static String read(Wait<WebDriver> wait, Function<WebDriver, String> reading) {
+        return wait.until(reading::apply);
     }
 
     private void assertOtherStationDoesNotSeeIt() throws Exception {
         ChromeDriver other = HeadlessChromium.start(profiles);
         try {
             logIn(other, "station-09");
-            WebDriverWait wait = new WebDriverWait(other, Duration.ofSeconds(30));
+            Wait<WebDriver> wait = patiently(other, Duration.ofSeconds(30));
             wait.until(d -> "true".equals(d.findElement(By.tagName("body")).getDomAttribute("data-connected")));
             wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("loading")));
             assertThat(other.findElement(By.id("coverage")).getText()).contains("Enterprise 017");
