@@ -1,0 +1,218 @@
+package io.tocsin.jobs.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
+
+import io.tocsin.jobs.alarms.EvaluateAlarmRules;
+import io.tocsin.jobs.alarms.Harnesses;
+import io.tocsin.jobs.alarms.TestRules;
+import io.tocsin.jobs.commands.CommandResult;
+import io.tocsin.jobs.escalation.EscalationPolicy;
+import io.tocsin.jobs.registry.RegistryEntry;
+import io.tocsin.jobs.routing.RoutedAlarm;
+import io.tocsin.rules.AlarmKind;
+import io.tocsin.rules.AlarmState;
+import io.tocsin.rules.ReadingQuality;
+import io.tocsin.rules.SensorReading;
+import io.tocsin.rules.Severity;
+import io.tocsin.rules.TransitionCause;
+import io.tocsin.rules.lifecycle.AlarmCommand;
+import java.util.List;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The field event stage in an operator harness: fire panel events, device offline, reset, commands, routing. */
+class RaiseFieldEventAlarmsTest {
+
+    private static final long T0 = 1_700_000_000_000L;   // the gateway's clock
+    private static final String FIRE_1 = "park-1/zone-3/event-fire/1";
+
+    private RaiseFieldEventAlarms stage;
+    private KeyedBroadcastOperatorTestHarness<String, FieldEventInput, RegistryEntry, RoutedAlarm> harness;
+
+    @BeforeEach
+    void open() throws Exception {
+        harness = openStage();
+    }
+
+    private KeyedBroadcastOperatorTestHarness<String, FieldEventInput, RegistryEntry, RoutedAlarm> openStage()
+            throws Exception {
+        stage = new RaiseFieldEventAlarms(TestRules.GAS, TestRules.REGISTRY, EscalationPolicy.DEFAULT_CONTROL_ROOM);
+        var h = Harnesses.keyed(stage, FieldEventInput::key);
+        h.open();
+        h.setProcessingTime(0);
+        return h;
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        harness.close();
+    }
+
+    private void event(String site, String device, String sensor, String unit, long t, double value)
+            throws Exception {
+        harness.processElement(FieldEventInput.of(new SensorReading(site, device, sensor, t, value,
+                ReadingQuality.GOOD), unit), t);
+    }
+
+    private void event(String sensor, String unit, long t, double value) throws Exception {
+        event("park-1", "gw-1", sensor, unit, t, value);
+    }
+
+    private void command(String id, AlarmCommand c) throws Exception {
+        harness.processElement(FieldEventInput.of(id, c), c.atMs());
+    }
+
+    private List<RoutedAlarm> alarms() {
+        return harness.extractOutputValues();
+    }
+
+    private List<CommandResult> results() {
+        var out = harness.getSideOutput(EvaluateAlarmRules.COMMAND_RESULTS);
+        return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
+    }
+
+    @Test
+    void aFireIsARedAlarmRoutedToTheSitesStationThatAnAckAndItsClearReturnToNormal() throws Exception {
+        event("zone-3", "event:fire", T0, 1);
+        command("ack-1", AlarmCommand.acknowledge(FIRE_1, "li", T0 + 30_000, "crew sent"));
+        event("zone-3", "event:fire", T0 + 600_000, 0);
+
+        assertThat(alarms()).extracting(a -> a.transition().alarmId(), a -> a.transition().state(),
+                        a -> a.transition().cause(), RoutedAlarm::stationIds)
+                .containsExactly(
+                        tuple(FIRE_1, AlarmState.ACTIVE_UNACKNOWLEDGED, TransitionCause.CONDITION,
+                                List.of("station-07")),
+                        tuple(FIRE_1, AlarmState.ACTIVE_ACKNOWLEDGED, TransitionCause.ACKNOWLEDGE,
+                                List.of("station-07")),
+                        tuple(FIRE_1, AlarmState.NORMAL, TransitionCause.CONDITION, List.of("station-07")));
+        assertThat(alarms().get(0).transition()).satisfies(t -> {
+            assertThat(t.kind()).isEqualTo(AlarmKind.PROCESS);
+            assertThat(t.severity()).isEqualTo(Severity.RED);
+            assertThat(t.ruleId()).isEqualTo("event-fire");
+            assertThat(t.deviceId()).isEqualTo("gw-1");
+            assertThat(t.eventTimeMs()).isEqualTo(T0);
+            assertThat(t.ruleSetVersion()).isEqualTo("test-1");
+        });
+        assertThat(alarms().get(1).transition().actor()).isEqualTo("li");
+        assertThat(results()).extracting(CommandResult::commandId, CommandResult::accepted)
+                .containsExactly(tuple("ack-1", true));
+    }
+
+    @Test
+    void aClearBeforeTheAckLeavesTheFireReturnedUnacknowledged() throws Exception {
+        event("zone-3", "event:fire", T0, 1);
+        event("zone-3", "event:fire", T0 + 5_000, 0);
+
+        assertThat(alarms()).extracting(a -> a.transition().alarmId(), a -> a.transition().state())
+                .containsExactly(tuple(FIRE_1, AlarmState.ACTIVE_UNACKNOWLEDGED),
+                        tuple(FIRE_1, AlarmState.RETURNED_UNACKNOWLEDGED));
+    }
+
+    @Test
+    void replayedEventsGiveTheSameAlarmIdsAndARepeatedFireRaisesNothingNew() throws Exception {
+        event("zone-3", "event:fire", T0, 1);
+        event("zone-3", "event:fire", T0, 1);                 // the same event again (the gateway resent it)
+        event("zone-3", "event:fire", T0 + 1_000, 0);
+        event("zone-3", "event:fire", T0 + 2_000, 1);
+        List<RoutedAlarm> first = alarms();
+        assertThat(first).extracting(a -> a.transition().alarmId()).containsExactly(FIRE_1, FIRE_1,
+                "park-1/zone-3/event-fire/2");
+
+        harness.close();                                       // a restart without a checkpoint replays them all
+        harness = openStage();
+        event("zone-3", "event:fire", T0, 1);
+        event("zone-3", "event:fire", T0, 1);
+        event("zone-3", "event:fire", T0 + 1_000, 0);
+        event("zone-3", "event:fire", T0 + 2_000, 1);
+        assertThat(alarms()).extracting(a -> a.transition().alarmId(), a -> a.transition().state())
+                .containsExactlyElementsOf(first.stream().map(a -> tuple(a.transition().alarmId(),
+                        a.transition().state())).toList());
+    }
+
+    @Test
+    void anUnknownEventKindIsCountedAndDroppedAndTheStageGoesOn() throws Exception {
+        event("zone-3", "event:smoke", T0, 1);
+        event("zone-3", "event:", T0 + 1, 1);
+        assertThat(alarms()).isEmpty();
+        assertThat(stage.count(RaiseFieldEventAlarms.UNKNOWN_KINDS)).isEqualTo(2);
+
+        event("zone-3", "event:FIRE", T0 + 2, 1);
+        assertThat(alarms()).extracting(a -> a.transition().alarmId()).containsExactly(FIRE_1);
+    }
+
+    @Test
+    void aDeviceOfflineIsAYellowFaultThatItsOnlineEventReturns() throws Exception {
+        event("plc-1", "event:offline", T0, 1);
+        event("plc-1", "event:online", T0 + 20_000, 1);
+
+        assertThat(alarms()).extracting(a -> a.transition().alarmId(), a -> a.transition().state(),
+                        a -> a.transition().kind(), a -> a.transition().severity(), RoutedAlarm::stationIds)
+                .containsExactly(
+                        tuple("park-1/plc-1/event-offline/1", AlarmState.ACTIVE_UNACKNOWLEDGED, AlarmKind.FAULT,
+                                Severity.YELLOW, List.of("station-07")),
+                        tuple("park-1/plc-1/event-offline/1", AlarmState.RETURNED_UNACKNOWLEDGED, AlarmKind.FAULT,
+                                Severity.YELLOW, List.of("station-07")));
+    }
+
+    @Test
+    void aLocalGatewayAlarmIsCountedButRaisesNothing() throws Exception {
+        event("gas-05/gas-high/3", "event:alarm", T0, 1);
+        assertThat(alarms()).isEmpty();
+        assertThat(stage.count(RaiseFieldEventAlarms.LOCAL_ALARMS)).isEqualTo(1);
+    }
+
+    @Test
+    void aResetReturnsTheFiresAndFaultsOfItsGatewayOnlyAndTheNextFireIsANewActivation() throws Exception {
+        event("zone-3", "event:fire", T0, 1);
+        event("loop-2", "event:fault", T0 + 1, 1);
+        event("plc-1", "event:offline", T0 + 2, 1);                              // not a panel point
+        event("park-1", "gw-2", "zone-9", "event:fire", T0 + 3, 1);              // another gateway's panel
+        harness.getOutput().clear();
+
+        event("panel-1", "event:reset", T0 + 60_000, 1);
+        assertThat(alarms()).extracting(a -> a.transition().alarmId(), a -> a.transition().state())
+                .containsExactlyInAnyOrder(
+                        tuple(FIRE_1, AlarmState.RETURNED_UNACKNOWLEDGED),
+                        tuple("park-1/loop-2/event-fault/1", AlarmState.RETURNED_UNACKNOWLEDGED));
+        assertThat(stage.count(RaiseFieldEventAlarms.RESETS)).isEqualTo(1);
+
+        harness.getOutput().clear();
+        event("zone-3", "event:fire", T0 + 120_000, 1);
+        assertThat(alarms()).extracting(a -> a.transition().alarmId(), a -> a.transition().state())
+                .containsExactly(tuple("park-1/zone-3/event-fire/2", AlarmState.ACTIVE_UNACKNOWLEDGED));
+    }
+
+    @Test
+    void aRedFireCannotBeShelvedButAFaultIsUntilTheShelveExpires() throws Exception {
+        event("zone-3", "event:fire", T0, 1);
+        event("loop-2", "event:fault", T0, 1);
+        command("shelve-fire", AlarmCommand.shelve("park-1", "zone-3", "event-fire", "li", T0 + 1_000,
+                T0 + 3_600_000, "drill"));
+        command("shelve-fault", AlarmCommand.shelve("park-1", "loop-2", "event-fault", "li", T0 + 1_000,
+                T0 + 61_000, "technician on the loop"));
+        command("ack-unknown", AlarmCommand.acknowledge("park-1/zone-4/event-fire/1", "li", T0 + 1_000, ""));
+        assertThat(results()).extracting(CommandResult::commandId, CommandResult::accepted)
+                .containsExactly(tuple("shelve-fire", false), tuple("shelve-fault", true),
+                        tuple("ack-unknown", false));
+
+        harness.setProcessingTime(61_000 - 1);   // the shelve ends at T0 + 61 s, the clock mapped at T0 = 0
+        assertThat(alarms()).extracting(a -> a.transition().cause()).doesNotContain(TransitionCause.SHELVE_EXPIRED);
+        harness.setProcessingTime(61_000);
+        assertThat(alarms()).filteredOn(a -> a.transition().ruleId().equals("event-fault"))
+                .extracting(a -> a.transition().state(), a -> a.transition().cause())
+                .containsExactly(tuple(AlarmState.ACTIVE_UNACKNOWLEDGED, TransitionCause.CONDITION),
+                        tuple(AlarmState.SHELVED, TransitionCause.SHELVE),
+                        tuple(AlarmState.ACTIVE_UNACKNOWLEDGED, TransitionCause.SHELVE_EXPIRED));
+    }
+
+    @Test
+    void aSiteNoStationCoversGoesToTheControlRoom() throws Exception {
+        event("park-9", "gw-1", "zone-1", "event:fire", T0, 1);
+        assertThat(alarms()).extracting(RoutedAlarm::stationIds)
+                .containsExactly(List.of(EscalationPolicy.DEFAULT_CONTROL_ROOM));
+    }
+}
