@@ -4,6 +4,8 @@ import io.tocsin.jobs.commands.CommandResult;
 import io.tocsin.jobs.commands.DecodeAlarmCommand;
 import io.tocsin.jobs.escalation.EscalateUnacknowledged;
 import io.tocsin.jobs.escalation.EscalationPolicy;
+import io.tocsin.jobs.events.FieldEventInput;
+import io.tocsin.jobs.events.RaiseFieldEventAlarms;
 import io.tocsin.jobs.gateways.DecodeDeviceStatus;
 import io.tocsin.jobs.gateways.GatewayFaultPolicy;
 import io.tocsin.jobs.gateways.GatewayInput;
@@ -12,9 +14,10 @@ import io.tocsin.jobs.registry.RegistryEntry;
 import io.tocsin.jobs.registry.RegistryFileText;
 import io.tocsin.jobs.registry.RegistryView;
 import io.tocsin.jobs.routing.RoutedAlarm;
-import io.tocsin.jobs.telemetry.DecodeTelemetryBatch;
+import io.tocsin.jobs.telemetry.DecodeTelemetryAndEvents;
 import io.tocsin.jobs.zones.VoteInZone;
 import io.tocsin.jobs.zones.ZoneInput;
+import io.tocsin.rules.SensorReading;
 import java.time.Duration;
 import java.util.Objects;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -40,15 +43,18 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * The alarm job: telemetry and commands in; routed alarm transitions, escalations and command results out.
  *
  * <pre>
- * telemetry (byte[]) -> DecodeTelemetryBatch -> event time ----+
+ * telemetry (byte[]) -> DecodeTelemetryAndEvents -> event time +
  *                                                               +-> keyBy(site/sensor) -> EvaluateAlarmRules --+--> alarm sink
  * commands (byte[])  -> DecodeAlarmCommand --------------------+        |  member votes, zone commands         |
  *                                                                       +-> keyBy(site/zone) -> VoteInZone ----+
- * registry (compacted topic) = broadcast to the four keyed stages       |                                     |
+ * registry (compacted topic) = broadcast to the five keyed stages       |                                     |
  * status (byte[]) -> DecodeDeviceStatus ---------------------------------+-> keyBy(site/device) ->            |
  *                    + commands on gateway faults                        |   RaiseGatewayFaults --------------+
  *                                                                       |   every alarm -> keyBy(alarm id) ->  |
  *                                                                       |   EscalateUnacknowledged ------------+
+ * field events (side output of the decoder, unit event:*)               |                                     |
+ *                    + commands on event-* alarms -----------------------+-> keyBy(site) ->                    |
+ *                                                                       |   RaiseFieldEventAlarms ------------+
  *                                               command results <-------+ (side outputs)
  * </pre>
  *
@@ -79,6 +85,7 @@ public final class AlarmJob {
     public static final String STATUS_SOURCE_UID = "status-source";
     public static final String DECODE_STATUS_UID = "decode-device-status";
     public static final String GATEWAY_UID = "raise-gateway-faults";
+    public static final String FIELD_EVENT_UID = "raise-field-event-alarms";
     public static final String SINK_UID = "alarm-sink";
     public static final String COMMAND_RESULT_SINK_UID = "command-result-sink";
 
@@ -198,13 +205,16 @@ public final class AlarmJob {
         long bufferTimeoutMs = BUFFER_TIMEOUT.toMillis();
         // The buffer timeout is also set per operator so the latency bound holds whatever the environment's
         // default is (a launcher may forget recommendedConfiguration()).
-        DataStream<SensorInput> inputs = env.fromSource(telemetrySource, WatermarkStrategy.noWatermarks(),
-                        "Telemetry source", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
+        // Field events (unit event:*) leave the decoder on a side output, for their own stage.
+        SingleOutputStreamOperator<SensorReading> decoded = env.fromSource(telemetrySource,
+                        WatermarkStrategy.noWatermarks(), "Telemetry source",
+                        PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
                 .uid(SOURCE_UID)
                 .setBufferTimeout(bufferTimeoutMs)
-                .flatMap(new DecodeTelemetryBatch())
+                .process(new DecodeTelemetryAndEvents(), TypeInformation.of(SensorReading.class))
                 .uid(DECODE_UID).name("Decode telemetry batch")
-                .setBufferTimeout(bufferTimeoutMs)
+                .setBufferTimeout(bufferTimeoutMs);
+        DataStream<SensorInput> inputs = decoded
                 .map(SensorInput::of, TypeInformation.of(SensorInput.class))
                 .uid("reading-input").name("Reading as sensor input")
                 .setBufferTimeout(bufferTimeoutMs)
@@ -245,7 +255,8 @@ public final class AlarmJob {
                 .setMaxParallelism(MAX_PARALLELISM)
                 .setBufferTimeout(bufferTimeoutMs);
 
-        DataStream<RoutedAlarm> alarms = sensorAlarms.union(zoneAlarms);
+        SingleOutputStreamOperator<RoutedAlarm> fieldEventAlarms = fieldEventAlarms(decoded, commands, registry);
+        DataStream<RoutedAlarm> alarms = sensorAlarms.union(zoneAlarms, fieldEventAlarms);
         SingleOutputStreamOperator<RoutedAlarm> gatewayFaults = null;
         if (statusSource != null) {
             gatewayFaults = gatewayFaults(env, commands, registry);
@@ -262,7 +273,8 @@ public final class AlarmJob {
 
         if (commandResultSink != null) {
             DataStream<CommandResult> results = sensorAlarms.getSideOutput(EvaluateAlarmRules.COMMAND_RESULTS)
-                    .union(zoneAlarms.getSideOutput(EvaluateAlarmRules.COMMAND_RESULTS));
+                    .union(zoneAlarms.getSideOutput(EvaluateAlarmRules.COMMAND_RESULTS),
+                            fieldEventAlarms.getSideOutput(EvaluateAlarmRules.COMMAND_RESULTS));
             if (commands != null) {
                 results = results.union(commands.getSideOutput(EvaluateAlarmRules.COMMAND_RESULTS));
             }
@@ -275,6 +287,26 @@ public final class AlarmJob {
         return alarms.union(escalations)
                 .sinkTo(alarmSink)
                 .uid(SINK_UID).name("Alarm sink");
+    }
+
+    /**
+     * Field events (and the commands on their alarms) keyed by site into {@link RaiseFieldEventAlarms}. No
+     * watermarks: the stage decides on the events' own times and processing-time timers.
+     */
+    private SingleOutputStreamOperator<RoutedAlarm> fieldEventAlarms(SingleOutputStreamOperator<SensorReading> decoded,
+            SingleOutputStreamOperator<SensorInput> commands, BroadcastStream<RegistryEntry> registry) {
+        DataStream<FieldEventInput> inputs = decoded.getSideOutput(DecodeTelemetryAndEvents.FIELD_EVENTS);
+        if (commands != null) {
+            inputs = inputs.union(commands.getSideOutput(DecodeAlarmCommand.FIELD_EVENT_COMMANDS));
+        }
+        return inputs
+                .keyBy(FieldEventInput::key, Types.STRING)
+                .connect(registry)
+                .process(new RaiseFieldEventAlarms(options.rules(), options.registry(),
+                        options.escalation().controlRoomId()), TypeInformation.of(RoutedAlarm.class))
+                .uid(FIELD_EVENT_UID).name("Raise field event alarms")
+                .setMaxParallelism(MAX_PARALLELISM)
+                .setBufferTimeout(BUFFER_TIMEOUT.toMillis());
     }
 
     /**

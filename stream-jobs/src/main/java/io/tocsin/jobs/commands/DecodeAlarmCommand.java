@@ -3,10 +3,12 @@ package io.tocsin.jobs.commands;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.tocsin.jobs.alarms.EvaluateAlarmRules;
 import io.tocsin.jobs.alarms.SensorInput;
+import io.tocsin.jobs.events.FieldEventInput;
 import io.tocsin.jobs.gateways.GatewayInput;
 import io.tocsin.jobs.gateways.GatewayOfflineRule;
 import io.tocsin.proto.MqttTopics;
 import io.tocsin.proto.v1.AlarmCommandRequest;
+import io.tocsin.rules.events.FieldEventAlarms;
 import io.tocsin.rules.lifecycle.AlarmCommand;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -24,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * who sent it sees why nothing happened.
  *
  * <p>Commands on a gateway fault (rule id {@link GatewayOfflineRule#RULE_ID}) go to {@link #GATEWAY_COMMANDS},
- * for the gateway stage, when the job has one.
+ * for the gateway stage, when the job has one. Commands on a field event alarm (rule id {@code event-*}, see
+ * {@link FieldEventAlarms}) go to {@link #FIELD_EVENT_COMMANDS}, for the field event stage, which the alarm job
+ * always has.
  */
 public class DecodeAlarmCommand extends ProcessFunction<byte[], SensorInput> {
 
@@ -36,10 +40,13 @@ public class DecodeAlarmCommand extends ProcessFunction<byte[], SensorInput> {
     public static final OutputTag<GatewayInput> GATEWAY_COMMANDS =
             new OutputTag<>("gateway-commands", TypeInformation.of(GatewayInput.class));
 
+    public static final OutputTag<FieldEventInput> FIELD_EVENT_COMMANDS =
+            new OutputTag<>("field-event-commands", TypeInformation.of(FieldEventInput.class));
+
     private final boolean gatewayStage;
     private transient Counter rejected;
 
-    /** For a job without a gateway stage: every command goes to the sensor stage. */
+    /** For a job without a gateway stage: commands on gateway faults go to the sensor stage too. */
     public DecodeAlarmCommand() {
         this(false);
     }
@@ -69,6 +76,8 @@ public class DecodeAlarmCommand extends ProcessFunction<byte[], SensorInput> {
             AlarmCommand command = toCommand(request);
             if (gatewayStage && GatewayOfflineRule.RULE_ID.equals(command.ruleId())) {
                 ctx.output(GATEWAY_COMMANDS, GatewayInput.of(request.getCommandId(), command));
+            } else if (FieldEventAlarms.isFieldEventRuleId(command.ruleId())) {
+                ctx.output(FIELD_EVENT_COMMANDS, FieldEventInput.of(request.getCommandId(), command));
             } else {
                 out.collect(SensorInput.of(request.getCommandId(), command));
             }

@@ -61,6 +61,20 @@ public class DecodeTelemetryBatch extends RichFlatMapFunction<byte[], SensorRead
 
     @Override
     public void flatMap(byte[] bytes, Collector<SensorReading> out) {
+        decode(bytes, (reading, unit) -> out.collect(reading));
+    }
+
+    /** Receives each usable reading of a batch with its unit as sent (e.g. {@code event:fire} for an event). */
+    @FunctionalInterface
+    public interface ReadingHandler {
+        void accept(SensorReading reading, String unit);
+    }
+
+    /**
+     * Decodes one record, counting and logging what is dropped as described above, and hands each usable reading
+     * to {@code handler}. Needs {@link #open} first (the counters).
+     */
+    public void decode(byte[] bytes, ReadingHandler handler) {
         if (bytes == null) {
             rejectBatch("no payload", 0);
             return;
@@ -87,8 +101,9 @@ public class DecodeTelemetryBatch extends RichFlatMapFunction<byte[], SensorRead
             if (reading.getQuality() == Quality.QUALITY_UNSPECIFIED) {
                 unspecifiedQuality.inc();
             }
-            out.collect(new SensorReading(batch.getSiteId(), batch.getDeviceId(), reading.getSensorId(),
-                    reading.getTimestampMs(), reading.getValue(), qualityOf(reading.getQuality())));
+            SensorReading r = new SensorReading(batch.getSiteId(), batch.getDeviceId(), reading.getSensorId(),
+                    reading.getTimestampMs(), reading.getValue(), qualityOf(reading.getQuality()));
+            handler.accept(r, reading.getUnit());
         }
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tocsin.jobs.alarms.EvaluateAlarmRules;
 import io.tocsin.jobs.alarms.SensorInput;
+import io.tocsin.jobs.events.FieldEventInput;
 import io.tocsin.proto.v1.AlarmCommandRequest;
 import io.tocsin.proto.v1.CommandType;
 import io.tocsin.rules.lifecycle.AlarmCommand;
@@ -54,6 +55,24 @@ class DecodeAlarmCommandTest {
                         assertThat(r.accepted()).isFalse();
                         assertThat(r.refusal()).contains("type");
                     });
+        }
+    }
+
+    @Test
+    void commandsOnFieldEventAlarmsGoToTheFieldEventStage() throws Exception {
+        try (var harness = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(new DecodeAlarmCommand()))) {
+            harness.open();
+            harness.processElement(AlarmCommandRequest.newBuilder().setCommandId("c-2")
+                    .setType(CommandType.COMMAND_TYPE_ACKNOWLEDGE).setAlarmId("park-1/zone-3/event-fire/1")
+                    .setActor("li").setIssuedAtMs(5_000).build().toByteArray(), 0);
+            harness.processElement(request(CommandType.COMMAND_TYPE_SHELVE).setRuleId("gas-high")
+                    .setShelveUntilMs(9_000).build().toByteArray(), 0);
+
+            assertThat(harness.getSideOutput(DecodeAlarmCommand.FIELD_EVENT_COMMANDS)).extracting(StreamRecord::getValue)
+                    .extracting(FieldEventInput::commandId, FieldEventInput::key, i -> i.command().ruleId())
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("c-2", "park-1", "event-fire"));
+            assertThat(harness.extractOutputValues()).extracting(i -> i.command().ruleId())
+                    .containsExactly("gas-high");
         }
     }
 }
