@@ -310,6 +310,12 @@ public final class RuleFileLoader {
                 return null;
             }
             checkId(id, e.get("id").value().line(), key + ".id");
+            if (id.startsWith(io.tocsin.rules.events.FieldEventAlarms.RULE_ID_PREFIX)) {
+                // Commands naming such a rule are routed to the field event alarms, never to a sensor's rules.
+                problems.add(at(e.get("id").value().line(), key + ".id", "'" + id + "' is reserved: ids starting with '"
+                        + io.tocsin.rules.events.FieldEventAlarms.RULE_ID_PREFIX + "' name the alarms of field events"
+                        + " (fire panels, devices); choose another id"));
+            }
             if (e.containsKey("kind")) {
                 String k = string(e.get("kind").value(), key + ".kind");
                 kind = k == null ? null : RuleKind.fromFileName(k).orElse(null);

@@ -95,6 +95,14 @@ class RuleFileLoaderTest {
     }
 
     @Test
+    void ruleIdsOfFieldEventAlarmsAreReserved() {
+        RuleFileException e = problemsOf(MINIMAL.replace("id: gas-fault", "id: event-fire"));
+
+        assertThat(e.problems()).singleElement().asString()
+                .startsWith("rules.yaml:9: sensorTypes.combustible-gas.rules[1].id").contains("reserved");
+    }
+
+    @Test
     void aSetPointAboveWhatThePresetAllowsIsRefusedWithFileLineAndValidRange() {
         RuleFileException e = problemsOf(MINIMAL + """
                 sites:

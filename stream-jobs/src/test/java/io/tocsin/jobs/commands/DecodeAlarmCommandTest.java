@@ -68,7 +68,8 @@ class DecodeAlarmCommandTest {
             harness.processElement(request(CommandType.COMMAND_TYPE_SHELVE).setRuleId("gas-high")
                     .setShelveUntilMs(9_000).build().toByteArray(), 0);
 
-            assertThat(harness.getSideOutput(DecodeAlarmCommand.FIELD_EVENT_COMMANDS)).extracting(StreamRecord::getValue)
+            assertThat(harness.getSideOutput(DecodeAlarmCommand.FIELD_EVENT_COMMANDS))
+                    .extracting(StreamRecord::getValue)
                     .extracting(FieldEventInput::commandId, FieldEventInput::key, i -> i.command().ruleId())
                     .containsExactly(org.assertj.core.groups.Tuple.tuple("c-2", "park-1", "event-fire"));
             assertThat(harness.extractOutputValues()).extracting(i -> i.command().ruleId())
