@@ -10,6 +10,13 @@ import java.util.Optional;
  * {@code event:fire}, {@code event:fault} ..., the sensor id names the point (zone, loop address, device)
  * and the value is 1 when the condition starts and 0 when it clears. The buffer sends them ahead of
  * telemetry and never drops them.
+ *
+ * <p>The platform's alarm job raises alarms from them by default, without any rule in the rule file (alarm-rules'
+ * {@code FieldEventAlarms}): FIRE is a RED alarm {@code site/sensor/event-fire/n}; FAULT and OFFLINE are YELLOW
+ * faults; ONLINE (value 1) clears the OFFLINE fault of the same sensor id, so both must name the device the same
+ * way; RESET clears the active FIRE and FAULT alarms of every point this gateway reported; ALARM (a local rule) is
+ * only counted there, since the platform's own rules evaluate the readings it is based on. A kind the platform
+ * does not know is counted and dropped: add new kinds there first.
  */
 public final class Events {
 
