@@ -65,7 +65,8 @@ class AlarmJobPipelineTest {
                 AlarmJob.SOURCE_UID, AlarmJob.DECODE_UID, AlarmJob.EVALUATE_UID, AlarmJob.SINK_UID,
                 AlarmJob.COMMAND_SOURCE_UID, AlarmJob.DECODE_COMMAND_UID, AlarmJob.REGISTRY_SOURCE_UID,
                 AlarmJob.ZONE_UID, AlarmJob.ESCALATE_UID, AlarmJob.COMMAND_RESULT_SINK_UID,
-                AlarmJob.STATUS_SOURCE_UID, AlarmJob.DECODE_STATUS_UID, AlarmJob.GATEWAY_UID);
+                AlarmJob.STATUS_SOURCE_UID, AlarmJob.DECODE_STATUS_UID, AlarmJob.GATEWAY_UID,
+                AlarmJob.FIELD_EVENT_UID);
     }
 
     @Test
@@ -78,6 +79,8 @@ class AlarmJobPipelineTest {
         assertThat(nodes.get(AlarmJob.EVALUATE_UID).getMaxParallelism()).isEqualTo(AlarmJob.MAX_PARALLELISM);
         assertThat(nodes.get(AlarmJob.GATEWAY_UID).getBufferTimeout()).isEqualTo(1L);
         assertThat(nodes.get(AlarmJob.GATEWAY_UID).getMaxParallelism()).isEqualTo(AlarmJob.MAX_PARALLELISM);
+        assertThat(nodes.get(AlarmJob.FIELD_EVENT_UID).getBufferTimeout()).isEqualTo(1L);
+        assertThat(nodes.get(AlarmJob.FIELD_EVENT_UID).getMaxParallelism()).isEqualTo(AlarmJob.MAX_PARALLELISM);
     }
 
     @Test
