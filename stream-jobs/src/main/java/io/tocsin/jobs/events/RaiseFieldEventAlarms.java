@@ -70,6 +70,11 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
     public static final String UNKNOWN_KINDS = "fieldEventsUnknownKind";
     /** Counter: ALARM events, a gateway's local rule: no alarm of their own (the platform's rules decide). */
     public static final String LOCAL_ALARMS = "fieldEventsLocalAlarm";
+    /**
+     * Counter: ALARM events about a sensor for which the platform's rule file has no rule at all: the gateway's
+     * local rule is then the only one watching it. Logged at WARN; the fix is a rule in the rule file.
+     */
+    public static final String LOCAL_ALARMS_WITHOUT_RULE = "fieldEventsLocalAlarmWithoutPlatformRule";
     /** Counter: panel resets. */
     public static final String RESETS = "fieldEventResets";
 
@@ -82,6 +87,7 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
     private transient Counter transitions;
     private transient Counter unknownKinds;
     private transient Counter localAlarms;
+    private transient Counter localAlarmsWithoutRule;
     private transient Counter resets;
     private transient Counter refusedCommands;
 
@@ -100,6 +106,7 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
         transitions = metrics.counter(TRANSITIONS);
         unknownKinds = metrics.counter(UNKNOWN_KINDS);
         localAlarms = metrics.counter(LOCAL_ALARMS);
+        localAlarmsWithoutRule = metrics.counter(LOCAL_ALARMS_WITHOUT_RULE);
         resets = metrics.counter(RESETS);
         refusedCommands = metrics.counter(EvaluateAlarmRules.REFUSED_COMMANDS);
     }
@@ -110,9 +117,17 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
             case TRANSITIONS -> transitions.getCount();
             case UNKNOWN_KINDS -> unknownKinds.getCount();
             case LOCAL_ALARMS -> localAlarms.getCount();
+            case LOCAL_ALARMS_WITHOUT_RULE -> localAlarmsWithoutRule.getCount();
             case RESETS -> resets.getCount();
             default -> throw new IllegalArgumentException(metric);
         };
+    }
+
+    /** The sensor of a local alarm event's id {@code sensor/rule/activation} (sensor ids may contain '/'). */
+    static String localAlarmSensor(String eventSensorId) {
+        int last = eventSensorId.lastIndexOf('/');
+        int rule = last <= 0 ? -1 : eventSensorId.lastIndexOf('/', last - 1);
+        return rule <= 0 ? eventSensorId : eventSensorId.substring(0, rule);
     }
 
     static String stateKey(FieldEventRule rule, String sensorId) {
@@ -132,14 +147,14 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
         SiteRegistry registry = view.registry(registryState);
         FieldEventAlarms alarms = alarmsFor(rules, input.key());
         if (input.reading() != null) {
-            onEvent(input.reading(), input.unit(), alarms, registry, ctx, out);
+            onEvent(input.reading(), input.unit(), rules, alarms, registry, ctx, out);
         } else {
             onCommand(input.commandId(), input.command(), alarms, registry, ctx, out);
         }
     }
 
-    private void onEvent(SensorReading r, String unit, FieldEventAlarms alarms, SiteRegistry registry,
-            ReadOnlyContext ctx, Collector<RoutedAlarm> out) throws Exception {
+    private void onEvent(SensorReading r, String unit, RuleSet rules, FieldEventAlarms alarms,
+            SiteRegistry registry, ReadOnlyContext ctx, Collector<RoutedAlarm> out) throws Exception {
         Optional<FieldEvent> kind = FieldEvent.ofUnit(unit);
         if (kind.isEmpty()) {
             unknownKinds.inc();
@@ -152,8 +167,16 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
             case ALARM -> {
                 // The platform's rules evaluate the readings the gateway forwards; see FieldEventAlarms.
                 localAlarms.inc();
-                LOG.info("Gateway-local alarm {} = {} of site {} via device '{}' at {}: no alarm of its own",
-                        r.sensorId(), r.value(), r.siteId(), r.deviceId(), r.timestampMs());
+                String sensor = localAlarmSensor(r.sensorId());
+                if (rules.engineFor(r.siteId(), sensor).isEmpty()) {
+                    localAlarmsWithoutRule.inc();
+                    LOG.warn("Gateway-local alarm {} = {} of site {} via device '{}' at {}: the rule file has no rule"
+                            + " for sensor {}, so no station is alerted by the platform; add a rule for it",
+                            r.sensorId(), r.value(), r.siteId(), r.deviceId(), r.timestampMs(), sensor);
+                } else {
+                    LOG.info("Gateway-local alarm {} = {} of site {} via device '{}' at {}: no alarm of its own",
+                            r.sensorId(), r.value(), r.siteId(), r.deviceId(), r.timestampMs());
+                }
                 return;
             }
             case RESET -> reset(r, alarms, registry, out);

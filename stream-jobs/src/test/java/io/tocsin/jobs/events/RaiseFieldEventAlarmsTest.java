@@ -159,10 +159,15 @@ class RaiseFieldEventAlarmsTest {
     }
 
     @Test
-    void aLocalGatewayAlarmIsCountedButRaisesNothing() throws Exception {
-        event("gas-05/gas-high/3", "event:alarm", T0, 1);
+    void aLocalGatewayAlarmIsCountedButRaisesNothingAndOneOnASensorWithoutPlatformRuleIsCountedApart()
+            throws Exception {
+        event("gas-05/gas-high/3", "event:alarm", T0, 1);            // the rule file has rules for gas-*
+        assertThat(stage.count(RaiseFieldEventAlarms.LOCAL_ALARMS_WITHOUT_RULE)).isZero();
+        event("temp-01/hot/1", "event:alarm", T0 + 1, 1);            // but none for temp-01
         assertThat(alarms()).isEmpty();
-        assertThat(stage.count(RaiseFieldEventAlarms.LOCAL_ALARMS)).isEqualTo(1);
+        assertThat(stage.count(RaiseFieldEventAlarms.LOCAL_ALARMS)).isEqualTo(2);
+        assertThat(stage.count(RaiseFieldEventAlarms.LOCAL_ALARMS_WITHOUT_RULE)).isEqualTo(1);
+        assertThat(RaiseFieldEventAlarms.localAlarmSensor("loop-1/7/heat/2")).isEqualTo("loop-1/7");
     }
 
     @Test
