@@ -134,6 +134,24 @@ class RaiseFieldEventAlarmsTest {
     }
 
     @Test
+    void afterARestoreFromACheckpointAnEventReplayedFromBeforeItChangesNothingAndTheClearReturnsTheSameAlarm()
+            throws Exception {
+        event("zone-3", "event:fire", T0, 1);
+        var snapshot = harness.snapshot(1, 1);
+        harness.close();
+
+        stage = new RaiseFieldEventAlarms(TestRules.GAS, TestRules.REGISTRY, EscalationPolicy.DEFAULT_CONTROL_ROOM);
+        harness = Harnesses.keyed(stage, FieldEventInput::key);
+        harness.initializeState(snapshot);
+        harness.open();
+        event("zone-3", "event:fire", T0, 1);                  // replayed from the source after the restore
+        event("zone-3", "event:fire", T0 + 5_000, 0);
+
+        assertThat(alarms()).extracting(a -> a.transition().alarmId(), a -> a.transition().state())
+                .containsExactly(tuple(FIRE_1, AlarmState.RETURNED_UNACKNOWLEDGED));
+    }
+
+    @Test
     void anUnknownEventKindIsCountedAndDroppedAndTheStageGoesOn() throws Exception {
         event("zone-3", "event:smoke", T0, 1);
         event("zone-3", "event:", T0 + 1, 1);
