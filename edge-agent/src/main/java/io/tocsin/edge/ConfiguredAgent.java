@@ -68,7 +68,7 @@ public final class ConfiguredAgent implements AutoCloseable {
                 }
             }
             return channel;
-        });
+        }, u.isCoap() ? CoapUplink.MAX_PUBLISH_BYTES : Uplink.DEFAULT_MAX_PUBLISH_BYTES);
         DiskBuffer buffer = DiskBuffer.open(config.bufferFile(), DiskBuffer.Limits.ofBytes(config.bufferMaxBytes()));
         EdgeAgent agent = new EdgeAgent(config.siteId(), config.deviceId(), drivers, uplink, buffer,
                 AgentAssembly.settings(config), clock, meters);

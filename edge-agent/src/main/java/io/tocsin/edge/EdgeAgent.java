@@ -14,6 +14,7 @@ import io.tocsin.edge.driver.modbus.ModbusDriver;
 import io.tocsin.edge.uplink.Uplink;
 import io.tocsin.edge.uplink.UplinkException;
 import io.tocsin.proto.v1.Reading;
+import io.tocsin.proto.v1.TelemetryBatch;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -96,6 +97,7 @@ public final class EdgeAgent implements AutoCloseable {
     private final Counter readingsSent;
     private final Counter batchesSent;
     private final Counter sendFailures;
+    private final Counter backlogPublishes;
     private final ScheduledExecutorService poller;
     private final Thread sender;
     private volatile Consumer<List<Reading>> localObserver = readings -> { };
@@ -134,6 +136,7 @@ public final class EdgeAgent implements AutoCloseable {
         this.readingsSent = meters.counter("tocsin.edge.readings.sent", "device", deviceId);
         this.batchesSent = meters.counter("tocsin.edge.batches.sent", "device", deviceId);
         this.sendFailures = meters.counter("tocsin.edge.send.failures", "device", deviceId);
+        this.backlogPublishes = meters.counter("tocsin.edge.backlog.publishes", "device", deviceId);
         Gauge.builder("tocsin.edge.buffer.batches", buffer, DiskBuffer::batches).tag("device", deviceId)
                 .register(meters);
         Gauge.builder("tocsin.edge.buffer.bytes", buffer, DiskBuffer::bytes).tag("device", deviceId)
@@ -343,13 +346,15 @@ public final class EdgeAgent implements AutoCloseable {
                 }
                 continue;
             }
-            StoredBatch head = next.get();
+            List<StoredBatch> sending = withFollowingBacklog(next.get());
             try {
-                uplink.send(head.batch());
-                buffer.remove(head);
-                acknowledged.incrementAndGet();
-                batchesSent.increment();
-                readingsSent.increment(head.batch().getReadingsCount());
+                uplink.send(publishOf(sending));
+                buffer.remove(sending);
+                acknowledged.addAndGet(sending.size());
+                batchesSent.increment(sending.size());
+                for (StoredBatch stored : sending) {
+                    readingsSent.increment(stored.batch().getReadingsCount());
+                }
                 retryDelay = settings.firstRetryDelay();
             } catch (UplinkException e) {
                 sendFailures.increment();
@@ -362,6 +367,63 @@ public final class EdgeAgent implements AutoCloseable {
                 retryDelay = min(retryDelay.multipliedBy(2), settings.maxRetryDelay());
             }
         }
+    }
+
+    /**
+     * The batches one publish carries: {@code head}, and, when it is telemetry with more telemetry waiting behind
+     * it (a backlog after an outage), the batches that follow it in sequence, up to
+     * {@link Settings#maxBatchReadings()} readings and the uplink's {@link Uplink#maxPublishBytes()} in all. One batch per round trip would drain a ten-minute
+     * backlog of a 20 ms poll (30,000 batches) in minutes while new alarms wait behind it; merged, the backlog
+     * takes one publish per thousand readings, still oldest first and acknowledged as one, so per-sensor order
+     * and at-least-once are unchanged. A gap in the sequence (batches dropped by a full buffer) ends the merge,
+     * so a merged publish never claims sequence numbers it does not carry. Urgent batches go alone.
+     */
+    private List<StoredBatch> withFollowingBacklog(StoredBatch head) {
+        int maxReadings = settings.maxBatchReadings();
+        if (head.lane() != Lane.TELEMETRY || head.batch().getReadingsCount() >= maxReadings) {
+            return List.of(head);
+        }
+        // Every batch has at least one reading, so no publish can hold more than maxReadings batches.
+        List<StoredBatch> waiting = buffer.head(maxReadings);
+        if (waiting.size() < 2 || waiting.get(0).id() != head.id()) {
+            return List.of(head);
+        }
+        List<StoredBatch> sending = new ArrayList<>();
+        sending.add(head);
+        int readings = head.batch().getReadingsCount();
+        int bytes = head.batch().getSerializedSize();
+        for (StoredBatch candidate : waiting.subList(1, waiting.size())) {
+            TelemetryBatch previous = sending.get(sending.size() - 1).batch();
+            TelemetryBatch batch = candidate.batch();
+            if (candidate.lane() != Lane.TELEMETRY || batch.getSequence() != previous.getSequence() + 1
+                    || readings + batch.getReadingsCount() > maxReadings
+                    || bytes + batch.getSerializedSize() > uplink.maxPublishBytes()) {
+                break;
+            }
+            sending.add(candidate);
+            readings += batch.getReadingsCount();
+            // Each batch's own site, device and sequence are counted too: the merged batch is a little smaller.
+            bytes += batch.getSerializedSize();
+        }
+        return sending;
+    }
+
+    /** One batch as it was buffered, or several consecutive ones as one batch covering their sequence range. */
+    private TelemetryBatch publishOf(List<StoredBatch> sending) {
+        if (sending.size() == 1) {
+            return sending.get(0).batch();
+        }
+        TelemetryBatch first = sending.get(0).batch();
+        TelemetryBatch.Builder merged = TelemetryBatch.newBuilder()
+                .setSiteId(first.getSiteId())
+                .setDeviceId(first.getDeviceId())
+                .setFirstSequence(first.getSequence())
+                .setSequence(sending.get(sending.size() - 1).batch().getSequence());
+        for (StoredBatch stored : sending) {
+            merged.addAllReadings(stored.batch().getReadingsList());
+        }
+        backlogPublishes.increment();
+        return merged.build();
     }
 
     private static Duration withJitter(Duration delay) {

@@ -3,6 +3,8 @@ package io.tocsin.edge;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tocsin.edge.buffer.DiskBuffer;
 import io.tocsin.edge.driver.Driver;
 import io.tocsin.edge.uplink.Uplink;
 import io.tocsin.edge.uplink.UplinkException;
@@ -15,6 +17,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 class EdgeAgentTest {
@@ -23,7 +26,7 @@ class EdgeAgentTest {
     private static final Duration NEVER_AGAIN = Duration.ofHours(1);
 
     /** Records every attempt; refuses the first {@code refusals} of them, as a platform without Kafka does. */
-    private static final class RecordingUplink implements Uplink {
+    private static class RecordingUplink implements Uplink {
         final List<TelemetryBatch> attempts = new CopyOnWriteArrayList<>();
         final AtomicInteger refusals;
 
@@ -41,6 +44,68 @@ class EdgeAgentTest {
 
         @Override
         public void close() {
+        }
+    }
+
+    /** The sequence numbers a publish carries: one, or a merged backlog's first_sequence..sequence. */
+    static List<Long> covered(TelemetryBatch batch) {
+        return LongStream.rangeClosed(firstCovered(batch), batch.getSequence()).boxed().toList();
+    }
+
+    static long firstCovered(TelemetryBatch batch) {
+        return batch.getFirstSequence() == 0 ? batch.getSequence() : batch.getFirstSequence();
+    }
+
+    @Test
+    void aBacklogIsSentAsMergedPublishesInOrderWithinTheReadingLimit() {
+        RecordingUplink uplink = new RecordingUplink(0);
+        DiskBuffer buffer = DiskBuffer.inMemory(DiskBuffer.Limits.ofBatches(100));
+        EdgeAgent.Settings settings = EdgeAgent.Settings.of(NEVER_AGAIN).withBatching(6, Duration.ZERO);
+        try (EdgeAgent agent = new EdgeAgent("park-1", "gw-1", List.of(constant("gas-01", 1), constant("gas-02", 2)),
+                uplink, buffer, settings, CLOCK, new SimpleMeterRegistry())) {
+            for (int i = 0; i < 10; i++) {
+                agent.pollOnce(); // ten batches of two readings while the sender is not running: a backlog
+            }
+            agent.start(); // polls batch 11 at once, concurrently with the first send
+            await().atMost(Duration.ofSeconds(10)).until(() -> agent.acknowledgedBatches() == 11);
+
+            assertThat(uplink.attempts.subList(0, 3)).extracting(EdgeAgentTest::covered).containsExactly(
+                    List.of(1L, 2L, 3L), List.of(4L, 5L, 6L), List.of(7L, 8L, 9L));
+            assertThat(uplink.attempts.stream().flatMap(b -> covered(b).stream()).toList())
+                    .isEqualTo(LongStream.rangeClosed(1, 11).boxed().toList());
+            assertThat(uplink.attempts).allSatisfy(b -> assertThat(b.getReadingsCount()).isLessThanOrEqualTo(6));
+            TelemetryBatch merged = uplink.attempts.get(0);
+            assertThat(merged.getReadingsList()).extracting(Reading::getSensorId)
+                    .containsExactly("gas-01", "gas-02", "gas-01", "gas-02", "gas-01", "gas-02");
+            assertThat(agent.pendingBatches()).isZero();
+        } finally {
+            buffer.close();
+        }
+    }
+
+    @Test
+    void aMergedPublishStaysWithinTheUplinksPayloadLimit() {
+        RecordingUplink uplink = new RecordingUplink(0) {
+            @Override
+            public int maxPublishBytes() {
+                return 100; // like a CoAP uplink's small payload
+            }
+        };
+        DiskBuffer buffer = DiskBuffer.inMemory(DiskBuffer.Limits.ofBatches(100));
+        try (EdgeAgent agent = new EdgeAgent("park-1", "gw-1", List.of(constant("gas-01", 1)), uplink, buffer,
+                EdgeAgent.Settings.of(NEVER_AGAIN), CLOCK, new SimpleMeterRegistry())) {
+            for (int i = 0; i < 20; i++) {
+                agent.pollOnce();
+            }
+            agent.start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> agent.acknowledgedBatches() == 21);
+
+            assertThat(uplink.attempts).allSatisfy(b -> assertThat(b.getSerializedSize()).isLessThanOrEqualTo(100));
+            assertThat(uplink.attempts).anySatisfy(b -> assertThat(covered(b)).hasSizeGreaterThan(1));
+            assertThat(uplink.attempts.stream().flatMap(b -> covered(b).stream()).toList())
+                    .isEqualTo(LongStream.rangeClosed(1, 21).boxed().toList());
+        } finally {
+            buffer.close();
         }
     }
 
@@ -70,12 +135,18 @@ class EdgeAgentTest {
 
             await().atMost(Duration.ofSeconds(10)).until(() -> agent.acknowledgedBatches() == 4);
 
-            assertThat(uplink.attempts).extracting(TelemetryBatch::getSequence).containsExactly(1L, 1L, 1L, 2L, 3L, 4L);
-            assertThat(uplink.attempts.get(0)).isEqualTo(uplink.attempts.get(2));
+            // The buffered batches go out as one merged publish (a backlog), refused twice and resent, then the rest.
+            assertThat(uplink.attempts).hasSizeGreaterThanOrEqualTo(3);
+            assertThat(uplink.attempts.subList(0, 3)).extracting(EdgeAgentTest::firstCovered)
+                    .as("nothing after batch 1 is acknowledged before batch 1").containsOnly(1L);
+            List<Long> accepted = uplink.attempts.subList(2, uplink.attempts.size()).stream()
+                    .flatMap(b -> covered(b).stream()).toList();
+            assertThat(accepted).containsExactly(1L, 2L, 3L, 4L);
             TelemetryBatch first = uplink.attempts.get(0);
             assertThat(first.getSiteId()).isEqualTo("park-1");
             assertThat(first.getDeviceId()).isEqualTo("gw-1");
-            assertThat(first.getReadingsList()).extracting(Reading::getSensorId).containsExactly("gas-01", "gas-02");
+            assertThat(first.getReadingsList().subList(0, 2)).extracting(Reading::getSensorId)
+                    .containsExactly("gas-01", "gas-02");
             assertThat(first.getReadings(0).getValue()).isEqualTo(3.5);
             assertThat(first.getReadings(0).getTimestampMs()).isEqualTo(CLOCK.millis());
             assertThat(agent.pendingBatches()).isZero();
@@ -95,8 +166,9 @@ class EdgeAgentTest {
             assertThat(agent.pendingBatches()).isEqualTo(2);
             agent.start();
             await().atMost(Duration.ofSeconds(10)).until(() -> agent.pendingBatches() == 0);
-            assertThat(uplink.attempts).extracting(TelemetryBatch::getSequence).startsWith(2L).isSorted()
-                    .doesNotHaveDuplicates();
+            assertThat(uplink.attempts.stream().flatMap(b -> covered(b).stream()).toList())
+                    .as("the dropped batch 1 is not claimed by a merged publish (start() polls batch 4)")
+                    .startsWith(2L, 3L).isSorted().doesNotHaveDuplicates();
         }
     }
 

@@ -289,20 +289,35 @@ public final class DiskBuffer implements AutoCloseable {
 
     /** Removes an acknowledged batch (a no-op if it was dropped meanwhile). */
     public synchronized void remove(StoredBatch stored) {
+        remove(List.of(stored));
+    }
+
+    /**
+     * Removes acknowledged batches in one transaction (those dropped meanwhile are skipped): a backlog sent as
+     * one publish is acknowledged at once, and one commit per batch would cost a file sync each.
+     */
+    public synchronized void remove(List<StoredBatch> acknowledged) {
         try {
-            delete.setLong(1, stored.id());
-            int removed = delete.executeUpdate();
-            db.commit();
-            if (removed == 1) {
-                batches--;
-                bytes -= stored.batch().getSerializedSize();
-                if (stored.lane() == Lane.URGENT) {
-                    urgentBatches--;
+            int removedBatches = 0;
+            long removedBytes = 0;
+            int removedUrgent = 0;
+            for (StoredBatch stored : acknowledged) {
+                delete.setLong(1, stored.id());
+                if (delete.executeUpdate() == 1) {
+                    removedBatches++;
+                    removedBytes += stored.batch().getSerializedSize();
+                    if (stored.lane() == Lane.URGENT) {
+                        removedUrgent++;
+                    }
                 }
             }
+            db.commit();
+            batches -= removedBatches;
+            bytes -= removedBytes;
+            urgentBatches -= removedUrgent;
         } catch (SQLException e) {
             rollbackQuietly();
-            throw new BufferException("cannot remove batch from buffer " + description + ": " + e.getMessage(), e);
+            throw new BufferException("cannot remove batches from buffer " + description + ": " + e.getMessage(), e);
         }
     }
 

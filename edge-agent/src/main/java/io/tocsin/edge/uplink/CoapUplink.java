@@ -29,6 +29,13 @@ import org.eclipse.californium.scandium.dtls.pskstore.AdvancedSinglePskStore;
  */
 public final class CoapUplink implements Uplink {
 
+    /**
+     * Merged backlogs stay within one CoAP payload as the platform accepts it by default ({@code coap.maxPayloadBytes}
+     * 1024, no block-wise transfer): above it the platform answers 4.13 and a merged batch would never be accepted.
+     */
+    public static final int MAX_PUBLISH_BYTES = 1024;
+
+
     /** Path under which the platform accepts telemetry (agreed with ingest). */
     public static final String TELEMETRY_PATH = "telemetry";
 
@@ -91,6 +98,11 @@ public final class CoapUplink implements Uplink {
         // Same rules for ids as the MQTT topic levels: non-empty, no '/', '+' or '#'.
         MqttTopics.telemetry(siteId, deviceId);
         return baseUri + "/" + TELEMETRY_PATH + "/" + siteId + "/" + deviceId;
+    }
+
+    @Override
+    public int maxPublishBytes() {
+        return MAX_PUBLISH_BYTES;
     }
 
     @Override

@@ -16,10 +16,23 @@ public final class ConnectOnDemandUplink implements Uplink {
     }
 
     private final Connector connector;
+    private final int maxPublishBytes;
     private Uplink connected;
 
+    /** For an MQTT uplink (merged backlogs up to {@link Uplink#DEFAULT_MAX_PUBLISH_BYTES}). */
     public ConnectOnDemandUplink(Connector connector) {
+        this(connector, DEFAULT_MAX_PUBLISH_BYTES);
+    }
+
+    /** @param maxPublishBytes the connected uplink's {@link #maxPublishBytes()}, needed before it connects */
+    public ConnectOnDemandUplink(Connector connector, int maxPublishBytes) {
         this.connector = connector;
+        this.maxPublishBytes = maxPublishBytes;
+    }
+
+    @Override
+    public int maxPublishBytes() {
+        return maxPublishBytes;
     }
 
     @Override

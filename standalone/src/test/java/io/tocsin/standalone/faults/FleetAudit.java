@@ -104,16 +104,19 @@ final class FleetAudit {
         Set<Long> sequences = new TreeSet<>();
         Map<String, Long> lastTimeBySensor = new HashMap<>();
         long outOfOrder = 0;
-        Set<Long> seenSequences = new HashSet<>();
         for (TelemetryBatch batch : topic) {
-            sequences.add(batch.getSequence());
-            boolean firstArrival = seenSequences.add(batch.getSequence());
+            // A backlog merged into one publish covers first_sequence..sequence.
+            long first = batch.getFirstSequence() == 0 ? batch.getSequence() : batch.getFirstSequence();
+            for (long s = first; s <= batch.getSequence(); s++) {
+                sequences.add(s);
+            }
             for (Reading r : batch.getReadingsList()) {
                 if (r.getUnit().startsWith("event:")) {
                     continue; // local alarm events: urgent, they jump the queue on purpose
                 }
                 copies++;
-                distinct.add(RecordingUplink.key(r.getSensorId(), r.getTimestampMs()));
+                // A resend may be merged differently from the first attempt, so first arrivals are per reading.
+                boolean firstArrival = distinct.add(RecordingUplink.key(r.getSensorId(), r.getTimestampMs()));
                 if (firstArrival) { // per-sensor order of first arrivals, in each partition's order
                     Long last = lastTimeBySensor.put(r.getSensorId(), r.getTimestampMs());
                     if (last != null && last > r.getTimestampMs()) {

@@ -26,11 +26,20 @@ final class RecordingUplink implements Uplink {
     @Override
     public void send(TelemetryBatch batch) throws UplinkException {
         delegate.send(batch);
-        acknowledgedSequences.add(batch.getSequence());
+        // A merged backlog covers first_sequence..sequence.
+        long first = batch.getFirstSequence() == 0 ? batch.getSequence() : batch.getFirstSequence();
+        for (long sequence = first; sequence <= batch.getSequence(); sequence++) {
+            acknowledgedSequences.add(sequence);
+        }
         for (Reading r : batch.getReadingsList()) {
             acknowledgedReadings.add(key(r.getSensorId(), r.getTimestampMs()));
         }
         acknowledgements.addAndGet(batch.getReadingsCount());
+    }
+
+    @Override
+    public int maxPublishBytes() {
+        return delegate.maxPublishBytes();
     }
 
     static String key(String sensor, long timestampMs) {
