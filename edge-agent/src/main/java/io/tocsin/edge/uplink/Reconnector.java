@@ -99,7 +99,7 @@ final class Reconnector implements AutoCloseable {
         }
     }
 
-    /** Attempts that failed since start (a metric, and what tests wait on instead of the clock). */
+    /** Attempts that failed since start (what tests wait on instead of the clock). */
     long failedAttempts() {
         return failedAttempts.get();
     }
