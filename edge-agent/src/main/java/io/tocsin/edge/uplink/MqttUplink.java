@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
-import java.util.concurrent.ThreadLocalRandom;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
@@ -44,6 +43,10 @@ public final class MqttUplink implements MqttChannel {
     private final Duration ackTimeout;
     private final Optional<String> statusTopic;
     private final Map<String, Consumer<byte[]>> subscriptions = new ConcurrentHashMap<>();
+    private final Reconnector reconnector;
+
+    /** The first reconnect attempt comes 0.5–1 s after a connection loss, then the delay doubles. */
+    private static final Duration FIRST_RECONNECT_DELAY = Duration.ofSeconds(1);
 
     /**
      * How the gateway connects. {@code caCertificate} (PEM, one or more X.509 certificates) turns on server
@@ -84,8 +87,8 @@ public final class MqttUplink implements MqttChannel {
     }
 
     /**
-     * Connects to {@code serverUri} (e.g. {@code tcp://127.0.0.1:1883}); Paho reconnects by itself after a
-     * connection loss.
+     * Connects to {@code serverUri} (e.g. {@code tcp://127.0.0.1:1883}); after a connection loss the
+     * uplink reconnects by itself ({@link Reconnector}: 0.5–1 s, then doubling up to the options' maximum).
      */
     public static MqttUplink connect(String serverUri, String clientId, Duration ackTimeout) throws UplinkException {
         return connect(serverUri, clientId, ackTimeout, Options.defaults());
@@ -105,12 +108,9 @@ public final class MqttUplink implements MqttChannel {
             MqttAsyncClient client = new MqttAsyncClient(serverUri, clientId, new MemoryPersistence());
             MqttConnectionOptions connection = new MqttConnectionOptions();
             connection.setCleanStart(true);
-            connection.setAutomaticReconnect(true);
-            // Paho doubles the delay up to the maximum; a random first delay spreads a fleet that lost the
-            // platform at the same moment, so that it does not come back in one wave.
-            int firstDelayS = 1 + ThreadLocalRandom.current().nextInt(3);
-            connection.setAutomaticReconnectDelay(firstDelayS,
-                    (int) Math.max(firstDelayS, options.maxReconnectDelay().toSeconds()));
+            // Our own reconnect (see Reconnector): Paho's shares one back-off among all clients of the JVM and
+            // ignores the configured maximum, so gateways came back minutes after the platform.
+            connection.setAutomaticReconnect(false);
             connection.setKeepAliveInterval((int) options.keepAlive().toSeconds());
             connection.setConnectionTimeout((int) Math.max(1, ackTimeout.toSeconds()));
             options.username().ifPresent(connection::setUserName);
@@ -128,11 +128,12 @@ public final class MqttUplink implements MqttChannel {
                 will.setRetained(true);
                 connection.setWill(topic, will);
             });
-            MqttUplink uplink = new MqttUplink(client, ackTimeout, options.statusTopic());
+            MqttUplink uplink = new MqttUplink(client, connection, ackTimeout, options);
             client.setCallback(uplink.new Callbacks());
             try {
                 client.connect(connection).waitForCompletion(ackTimeout.toMillis());
             } catch (MqttException e) {
+                uplink.reconnector.close();
                 client.close(true);
                 throw e;
             }
@@ -144,23 +145,32 @@ public final class MqttUplink implements MqttChannel {
         }
     }
 
-    private MqttUplink(MqttAsyncClient client, Duration ackTimeout, Optional<String> statusTopic) {
+    private MqttUplink(MqttAsyncClient client, MqttConnectionOptions connection, Duration ackTimeout,
+                       Options options) {
         this.client = client;
         this.ackTimeout = ackTimeout;
-        this.statusTopic = statusTopic;
+        this.statusTopic = options.statusTopic();
+        this.reconnector = new Reconnector(client.getClientId(), FIRST_RECONNECT_DELAY, options.maxReconnectDelay(),
+                // Paho gives up after the connection timeout; the margin only keeps a stuck token from holding us.
+                () -> client.connect(connection).waitForCompletion(ackTimeout.toMillis() + 1_000),
+                client::isConnected, this::reconnected);
     }
 
-    /** Paho's callbacks: after an automatic reconnect, say "online" again and restore the subscriptions. */
+    /** On the reconnector's thread: say "online" again and restore the subscriptions (clean sessions). */
+    private void reconnected() {
+        log.info("Uplink {} reconnected to {}", client.getClientId(), client.getCurrentServerURI());
+        publishOnline();
+        subscriptions.forEach((topic, handler) -> subscribeQuietly(topic));
+    }
+
+    /** Failed reconnect attempts since the uplink was opened. */
+    public long failedReconnectAttempts() {
+        return reconnector.failedAttempts();
+    }
+
     private final class Callbacks implements MqttCallback {
         @Override
         public void connectComplete(boolean reconnect, String serverUri) {
-            if (!reconnect) {
-                return;
-            }
-            log.info("Uplink {} reconnected to {}", client.getClientId(), serverUri);
-            // Not waiting here: this is Paho's callback thread, which also delivers the acknowledgements.
-            statusTopic.ifPresent(topic -> publishQuietly(topic, "online".getBytes(StandardCharsets.UTF_8), true));
-            subscriptions.forEach((topic, handler) -> subscribeQuietly(topic));
         }
 
         @Override
@@ -175,6 +185,7 @@ public final class MqttUplink implements MqttChannel {
         public void disconnected(MqttDisconnectResponse response) {
             log.warn("Uplink {} lost its connection: {}", client.getClientId(), response.getReasonString() == null
                     ? String.valueOf(response.getException()) : response.getReasonString());
+            reconnector.connectionLost();
         }
 
         @Override
@@ -218,14 +229,6 @@ public final class MqttUplink implements MqttChannel {
             client.publish(topic, message);
         } catch (MqttException e) {
             throw new UplinkException("could not publish on " + topic + ": " + e.getMessage(), e);
-        }
-    }
-
-    private void publishQuietly(String topic, byte[] payload, boolean retained) {
-        try {
-            publish(topic, payload, retained);
-        } catch (UplinkException e) {
-            log.warn("Uplink {}: {}", client.getClientId(), e.getMessage());
         }
     }
 
@@ -281,6 +284,7 @@ public final class MqttUplink implements MqttChannel {
 
     @Override
     public void close() {
+        reconnector.close();
         try {
             if (client.isConnected()) {
                 client.disconnect().waitForCompletion(ackTimeout.toMillis());

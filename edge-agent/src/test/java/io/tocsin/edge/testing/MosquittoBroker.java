@@ -150,6 +150,16 @@ public final class MosquittoBroker implements AutoCloseable {
         return Files.readString(dir.resolve("mosquitto-" + port + ".log"));
     }
 
+    /** SIGKILL, as a crashed server: no DISCONNECT, no orderly close of the connections. */
+    public void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Override
     public void close() {
         process.destroy();

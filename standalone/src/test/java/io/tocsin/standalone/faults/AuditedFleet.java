@@ -41,7 +41,7 @@ final class AuditedFleet implements AutoCloseable {
      * @param pollInterval one batch of two readings per gateway per poll
      * @param leakPeriod   gas-1 leaks for {@code leak} at the end of every period (one alarm activation each)
      * @param localAlarms  each gateway also decides alarms itself and drives a {@link SirenRelay}
-     * @param maxReconnectDelay the uplink's longest automatic reconnect delay (Paho doubles up to it; gateways
+     * @param maxReconnectDelay the uplink's longest automatic reconnect delay (it doubles up to it; gateways
      *                          default to 30 s, which is then also the worst time to come back after an outage)
      */
     static AuditedFleet start(String mqttUri, String sitePrefix, int size, Duration pollInterval,
