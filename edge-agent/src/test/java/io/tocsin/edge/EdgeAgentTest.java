@@ -167,8 +167,9 @@ class EdgeAgentTest {
             agent.start();
             await().atMost(Duration.ofSeconds(10)).until(() -> agent.pendingBatches() == 0);
             assertThat(uplink.attempts.stream().flatMap(b -> covered(b).stream()).toList())
-                    .as("the dropped batch 1 is not claimed by a merged publish (start() polls batch 4)")
-                    .startsWith(2L, 3L).isSorted().doesNotHaveDuplicates();
+                    // start() polls batch 4 at once, which may push batch 2 out of the two-batch queue before it is sent.
+                    .as("the dropped batch 1 is not claimed by a merged publish")
+                    .doesNotContain(1L).contains(3L, 4L).isSorted().doesNotHaveDuplicates();
         }
     }
 
