@@ -1,25 +1,15 @@
 package io.tocsin.ingest;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tocsin.ingest.auth.CredentialRegistry;
 import io.tocsin.ingest.coap.CoapSettings;
 import io.tocsin.ingest.telemetry.TelemetryWriter;
 import io.tocsin.ingest.tls.TlsSettings;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -89,13 +79,8 @@ public record IngestYamlConfig(IngestConfig mqtt, int connectionsPerSecond, Publ
     }
 
     public static IngestYamlConfig load(Path file) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read the ingest configuration: " + e
-                    + "; fix: check the path and the file's permissions", e);
-        }
+        String text = LineNumberedYaml.read(file, "the ingest configuration",
+                "check the path and the file's permissions");
         Path directory = file.toAbsolutePath().getParent();
         return parse(text, file.toString(), directory);
     }
@@ -105,44 +90,18 @@ public record IngestYamlConfig(IngestConfig mqtt, int connectionsPerSecond, Publ
         return new Reader(yaml, source, baseDirectory).read();
     }
 
-    /** One parse: the tree, plus the line of each key so that errors can point at it. */
+    /** One parse of the tree, whose keys' lines point errors at the right place. */
     private static final class Reader {
         private final String source;
         private final Path baseDirectory;
-        private final Map<String, Integer> lines = new HashMap<>();
+        private final LineNumberedYaml yaml;
         private final JsonNode root;
 
         Reader(String yaml, String source, Path baseDirectory) {
             this.source = source;
             this.baseDirectory = baseDirectory;
-            ObjectMapper mapper = new ObjectMapper(new YAMLFactory())
-                    .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
-            try {
-                JsonNode tree = mapper.readTree(yaml);
-                root = tree == null || tree.isMissingNode() || tree.isNull() ? mapper.createObjectNode() : tree;
-                recordLines(mapper, yaml);
-            } catch (JsonProcessingException e) {
-                JsonLocation where = e.getLocation();
-                throw new IllegalArgumentException(source + (where == null ? "" : ", line " + where.getLineNr())
-                        + ": not valid YAML: " + e.getOriginalMessage()
-                        + "; fix: check the indentation (spaces only) and the 'key: value' syntax", e);
-            }
-        }
-
-        private void recordLines(ObjectMapper mapper, String yaml) throws JsonProcessingException {
-            try (JsonParser parser = mapper.getFactory().createParser(yaml)) {
-                for (JsonToken token; (token = parser.nextToken()) != null; ) {
-                    if (token == JsonToken.FIELD_NAME) {
-                        String pointer = parser.getParsingContext().pathAsPointer().toString();
-                        lines.putIfAbsent(pointer.substring(1).replace('/', '.'),
-                                parser.currentTokenLocation().getLineNr());
-                    }
-                }
-            } catch (JsonProcessingException e) {
-                throw e;
-            } catch (IOException e) {
-                throw new IllegalStateException("reading YAML from a string", e);
-            }
+            this.yaml = LineNumberedYaml.parse(yaml, source);
+            this.root = this.yaml.root();
         }
 
         IngestYamlConfig read() {
@@ -362,12 +321,7 @@ public record IngestYamlConfig(IngestConfig mqtt, int connectionsPerSecond, Publ
         }
 
         private IllegalArgumentException problem(String key, String what, String fix) {
-            Integer line = lines.get(key);
-            if (line == null && key.contains(".")) {
-                line = lines.get(key.substring(0, key.indexOf('.')));
-            }
-            return new IllegalArgumentException(source + (line == null ? "" : ", line " + line) + ": key " + key
-                    + ": " + what + "; fix: " + fix);
+            return yaml.problem(key, what, fix);
         }
     }
 }

@@ -64,37 +64,31 @@ public final class Platform implements AutoCloseable {
                            Duration checkpointInterval, RuleFileText rules, RegistryFileText registry,
                            Path webhooks, CredentialRegistry consoleCredentials) {
 
-        /** Without console credentials: anyone may open the station console (with a warning in the log). */
-        public Settings(Path dataDir, Ports ports, Topics topics, int partitions, Duration kafkaDeliveryTimeout,
-                        Duration checkpointInterval, RuleFileText rules, RegistryFileText registry, Path webhooks) {
-            this(dataDir, ports, topics, partitions, kafkaDeliveryTimeout, checkpointInterval, rules, registry,
-                    webhooks, null);
-        }
-
-        /** Without webhooks. */
-        public Settings(Path dataDir, Ports ports, Topics topics, int partitions, Duration kafkaDeliveryTimeout,
-                        Duration checkpointInterval, RuleFileText rules, RegistryFileText registry) {
-            this(dataDir, ports, topics, partitions, kafkaDeliveryTimeout, checkpointInterval, rules, registry, null);
-        }
-
         /**
          * The demo's defaults: the standard MQTT and CoAP ports, operations HTTP on 9090, Kafka anywhere, the
          * shipped rules and the demo's site registry.
          */
         public static Settings defaults(Path dataDir) {
-            return new Settings(dataDir, Ports.standard(), Topics.standard(), 4, Duration.ofSeconds(30),
-                    Duration.ofSeconds(5), DEMO_RULES, RegistryFileText.shippedDemo());
+            return builder(dataDir).build();
+        }
+
+        /** The {@link #defaults demo's defaults}, to change some of them: {@code builder(dir).ports(...).build()}. */
+        public static Builder builder(Path dataDir) {
+            return new Builder(dataDir);
+        }
+
+        /** These settings, to change some of them. */
+        public Builder toBuilder() {
+            return new Builder(this);
         }
 
         public Settings withPorts(Ports ports) {
-            return new Settings(dataDir, ports, topics, partitions, kafkaDeliveryTimeout, checkpointInterval, rules,
-                    registry, webhooks, consoleCredentials);
+            return toBuilder().ports(ports).build();
         }
 
         /** The stations (and control room) that may log in to the station console; null lets anyone in. */
         public Settings withConsoleCredentials(CredentialRegistry consoleCredentials) {
-            return new Settings(dataDir, ports, topics, partitions, kafkaDeliveryTimeout, checkpointInterval, rules,
-                    registry, webhooks, consoleCredentials);
+            return toBuilder().consoleCredentials(consoleCredentials).build();
         }
 
         /**
@@ -103,8 +97,97 @@ public final class Platform implements AutoCloseable {
          * {@code <dataDir>/webhooks}.
          */
         public Settings withWebhooks(Path webhooksFile) {
-            return new Settings(dataDir, ports, topics, partitions, kafkaDeliveryTimeout, checkpointInterval, rules,
-                    registry, webhooksFile, consoleCredentials);
+            return toBuilder().webhooks(webhooksFile).build();
+        }
+
+        /** Settings one at a time; each setter's meaning is that of the {@link Settings} component it names. */
+        public static final class Builder {
+            private final Path dataDir;
+            private Ports ports;
+            private Topics topics;
+            private int partitions;
+            private Duration kafkaDeliveryTimeout;
+            private Duration checkpointInterval;
+            private RuleFileText rules;
+            private RegistryFileText registry;
+            private Path webhooks;
+            private CredentialRegistry consoleCredentials;
+
+            private Builder(Path dataDir) {
+                this.dataDir = dataDir;
+                this.ports = Ports.standard();
+                this.topics = Topics.standard();
+                this.partitions = 4;
+                this.kafkaDeliveryTimeout = Duration.ofSeconds(30);
+                this.checkpointInterval = Duration.ofSeconds(5);
+                this.rules = DEMO_RULES;
+                this.registry = RegistryFileText.shippedDemo();
+            }
+
+            private Builder(Settings settings) {
+                this.dataDir = settings.dataDir();
+                this.ports = settings.ports();
+                this.topics = settings.topics();
+                this.partitions = settings.partitions();
+                this.kafkaDeliveryTimeout = settings.kafkaDeliveryTimeout();
+                this.checkpointInterval = settings.checkpointInterval();
+                this.rules = settings.rules();
+                this.registry = settings.registry();
+                this.webhooks = settings.webhooks();
+                this.consoleCredentials = settings.consoleCredentials();
+            }
+
+            public Builder ports(Ports ports) {
+                this.ports = ports;
+                return this;
+            }
+
+            public Builder topics(Topics topics) {
+                this.topics = topics;
+                return this;
+            }
+
+            public Builder partitions(int partitions) {
+                this.partitions = partitions;
+                return this;
+            }
+
+            public Builder kafkaDeliveryTimeout(Duration kafkaDeliveryTimeout) {
+                this.kafkaDeliveryTimeout = kafkaDeliveryTimeout;
+                return this;
+            }
+
+            public Builder checkpointInterval(Duration checkpointInterval) {
+                this.checkpointInterval = checkpointInterval;
+                return this;
+            }
+
+            public Builder rules(RuleFileText rules) {
+                this.rules = rules;
+                return this;
+            }
+
+            public Builder registry(RegistryFileText registry) {
+                this.registry = registry;
+                return this;
+            }
+
+            /** See {@link Settings#withWebhooks}; null for none. */
+            public Builder webhooks(Path webhooksFile) {
+                this.webhooks = webhooksFile;
+                return this;
+            }
+
+            /** See {@link Settings#withConsoleCredentials}; null lets anyone in. */
+            public Builder consoleCredentials(CredentialRegistry consoleCredentials) {
+                this.consoleCredentials = consoleCredentials;
+                return this;
+            }
+
+            public Settings build() {
+                return new Settings(dataDir, ports, topics, partitions, kafkaDeliveryTimeout, checkpointInterval,
+                        rules, registry, webhooks, consoleCredentials);
+            }
         }
     }
 

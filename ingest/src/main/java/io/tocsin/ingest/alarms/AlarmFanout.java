@@ -1,26 +1,18 @@
 package io.tocsin.ingest.alarms;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.tocsin.ingest.pubsub.MessagePublisher;
 import io.tocsin.proto.MqttTopics;
 import io.tocsin.proto.v1.AlarmEvent;
-import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -34,8 +26,8 @@ import java.util.Set;
  * routed it to, escalation targets included). A station console subscribed with a persistent session gets what
  * was published on its topic while it was offline when it comes back (the session's bounded queue).
  *
- * <p>One thread polls a {@link KafkaConsumer}. A record that is not a valid alarm event is logged, counted
- * ({@value #BAD}) and skipped: one bad record must never stop the alarms behind it.
+ * <p>One thread polls a {@link KafkaConsumer} (an {@link AlarmTopicReader}). A record that is not a valid alarm
+ * event is logged, counted ({@value #BAD}) and skipped: one bad record must never stop the alarms behind it.
  *
  * <p>Every ingest instance serves its own connected stations, so every instance needs its own consumer group id
  * (all instances must see all alarms). Offsets are committed automatically after the records were handed to the
@@ -60,21 +52,15 @@ public final class AlarmFanout implements AutoCloseable {
     public static final String FAILED = "tocsin.ingest.alarms.failed";
 
     private static final Logger log = LoggerFactory.getLogger(AlarmFanout.class);
-    private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
-    private static final Duration ERROR_BACKOFF = Duration.ofSeconds(1);
-    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+    private static final AlarmTopicReader.Settings READER = new AlarmTopicReader.Settings("Alarm fan-out",
+            "tocsin-alarm-fanout", Duration.ofMillis(100), Duration.ofSeconds(1),
+            "alarms are no longer delivered to stations");
 
-    private final Consumer<String, byte[]> consumer;
-    private final String topic;
     private final MessagePublisher stations;
     private final Counter delivered;
     private final Counter unrouted;
-    private final Counter bad;
     private final Counter failed;
-    private final Thread thread;
-    private volatile boolean running = true;
-    private boolean started;
-    private boolean closed;
+    private final AlarmTopicReader reader;
 
     /**
      * @param bootstrapServers Kafka bootstrap servers
@@ -96,89 +82,37 @@ public final class AlarmFanout implements AutoCloseable {
 
     /** For tests: runs on a given consumer (e.g. Kafka's MockConsumer). */
     AlarmFanout(Consumer<String, byte[]> consumer, String topic, MessagePublisher stations, MeterRegistry meters) {
-        this.consumer = Objects.requireNonNull(consumer, "consumer");
-        this.topic = Objects.requireNonNull(topic, "topic");
+        Objects.requireNonNull(topic, "topic");
         this.stations = Objects.requireNonNull(stations, "stations");
         this.delivered = meters.counter(DELIVERED);
         this.unrouted = meters.counter(UNROUTED);
-        this.bad = meters.counter(BAD);
         this.failed = meters.counter(FAILED);
-        this.thread = new Thread(this::run, "tocsin-alarm-fanout");
-        this.thread.setDaemon(true);
+        // Offsets: Kafka's auto-commit, after the records were handed to the MQTT side.
+        this.reader = new AlarmTopicReader(READER, consumer, kafka -> {
+            kafka.subscribe(List.of(topic));
+            log.info("Alarm fan-out consuming {}", topic);
+        }, this::fanOut, AlarmTopicReader.CommitPolicy.NONE, meters.counter(BAD));
     }
 
     /** The consumer configuration used for a bootstrap address, group and overrides. */
     public static Map<String, Object> consumerProperties(String bootstrapServers, String groupId,
                                                          Map<String, Object> overrides) {
-        Map<String, Object> properties = new HashMap<>();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, Objects.requireNonNull(bootstrapServers));
-        properties.put(ConsumerConfig.GROUP_ID_CONFIG, Objects.requireNonNull(groupId));
-        properties.put(ConsumerConfig.CLIENT_ID_CONFIG, "tocsin-ingest-alarms-" + groupId);
-        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, true);
-        properties.putAll(overrides);
-        return properties;
+        return AlarmTopicReader.consumerProperties(bootstrapServers,
+                "tocsin-ingest-alarms-" + Objects.requireNonNull(groupId), groupId, true, overrides);
     }
 
     /** Starts consuming on its own thread. */
-    public synchronized AlarmFanout start() {
-        if (started || closed) {
-            throw new IllegalStateException(closed ? "closed" : "already started");
-        }
-        started = true;
-        thread.start();
+    public AlarmFanout start() {
+        reader.start();
         return this;
     }
 
-    private void run() {
-        try {
-            consumer.subscribe(List.of(topic));
-            log.info("Alarm fan-out consuming {}", topic);
-            while (running) {
-                try {
-                    ConsumerRecords<String, byte[]> records = consumer.poll(POLL_TIMEOUT);
-                    for (ConsumerRecord<String, byte[]> record : records) {
-                        fanOut(record);
-                    }
-                } catch (WakeupException e) {
-                    if (running) {
-                        throw e;
-                    }
-                } catch (RuntimeException e) {
-                    if (!running) {
-                        break;
-                    }
-                    // Kafka retries most problems inside poll(); what gets here (authorization, a deleted topic)
-                    // is logged and retried after a pause rather than killing the alarm path.
-                    log.error("Alarm fan-out failed to poll {}, retrying in {} ms", topic, ERROR_BACKOFF.toMillis(), e);
-                    pause();
-                }
-            }
-        } catch (RuntimeException e) {
-            log.error("Alarm fan-out stopped unexpectedly: alarms are no longer delivered to stations", e);
-        } finally {
-            consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
-            log.info("Alarm fan-out stopped");
-        }
-    }
-
-    private void fanOut(ConsumerRecord<String, byte[]> record) {
+    private void fanOut(ConsumerRecord<String, byte[]> record) throws AlarmTopicReader.BadRecord {
         byte[] value = record.value();
-        AlarmEvent event;
-        try {
-            if (value == null) {
-                throw new InvalidProtocolBufferException("record has no value");
-            }
-            event = AlarmEvent.parseFrom(value);
-        } catch (InvalidProtocolBufferException e) {
-            rejectRecord(record, "not an AlarmEvent: " + e.getMessage());
-            return;
-        }
+        AlarmEvent event = AlarmTopicReader.parse(record, AlarmEvent.parser(), "AlarmEvent");
         if (!MqttTopics.isLevel(event.getSiteId())) {
-            rejectRecord(record, "alarm " + event.getAlarmId() + " has an unusable site id '" + event.getSiteId() + "'");
-            return;
+            throw new AlarmTopicReader.BadRecord(
+                    "alarm " + event.getAlarmId() + " has an unusable site id '" + event.getSiteId() + "'");
         }
         Set<String> topics = new LinkedHashSet<>();
         topics.add(MqttTopics.alarms(event.getSiteId()));
@@ -218,41 +152,9 @@ public final class AlarmFanout implements AutoCloseable {
         }
     }
 
-    private void rejectRecord(ConsumerRecord<String, byte[]> record, String why) {
-        bad.increment();
-        log.warn("Skipped alarm record {}-{}@{} (key {}): {}", record.topic(), record.partition(), record.offset(),
-                record.key(), why);
-    }
-
-    private void pause() {
-        try {
-            Thread.sleep(ERROR_BACKOFF.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            running = false;
-        }
-    }
-
     /** Stops polling (waking the consumer up) and waits for the thread, which closes the consumer. */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        running = false;
-        if (!started) {
-            consumer.close(CloseOptions.timeout(Duration.ZERO));
-            return;
-        }
-        consumer.wakeup();
-        try {
-            thread.join(CLOSE_TIMEOUT.toMillis() + POLL_TIMEOUT.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (thread.isAlive()) {
-            log.warn("Alarm fan-out thread did not stop within {} s", CLOSE_TIMEOUT.toSeconds());
-        }
+    public void close() {
+        reader.close();
     }
 }

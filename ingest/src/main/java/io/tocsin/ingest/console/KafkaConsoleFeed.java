@@ -1,22 +1,17 @@
 package io.tocsin.ingest.console;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.tocsin.ingest.alarms.AlarmTopicReader;
 import io.tocsin.proto.v1.AlarmCommandResult;
 import io.tocsin.proto.v1.AlarmEvent;
 import io.tocsin.proto.v1.DeviceStatus;
 import io.tocsin.proto.v1.TelemetryBatch;
-import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,61 +46,41 @@ public final class KafkaConsoleFeed implements AutoCloseable {
     }
 
     private static final Logger log = LoggerFactory.getLogger(KafkaConsoleFeed.class);
-    private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
-    private static final Duration RETRY = Duration.ofSeconds(2);
+    private static final AlarmTopicReader.Settings READER = new AlarmTopicReader.Settings("Console feed",
+            "tocsin-console-feed", Duration.ofMillis(200), Duration.ofSeconds(2),
+            "station consoles get no more alarms");
 
-    private final String bootstrapServers;
     private final Topics topics;
     private final ConsoleFeed console;
-    private final Counter bad;
-    private final Thread thread;
-    private volatile boolean running = true;
-    private volatile Consumer<String, byte[]> consumer;
+    private final AlarmTopicReader reader;
+    /** Alarm partitions not yet read up to the end offset seen when the current consumer started. */
+    private final Map<TopicPartition, Long> historyEnd = new HashMap<>();
+    private boolean historyLoaded;
 
     public KafkaConsoleFeed(String bootstrapServers, Topics topics, ConsoleFeed console, MeterRegistry meters) {
-        this.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+        Objects.requireNonNull(bootstrapServers, "bootstrapServers");
         this.topics = Objects.requireNonNull(topics, "topics");
         this.console = Objects.requireNonNull(console, "console");
-        this.bad = Counter.builder(BAD).description("Records the console feed could not parse").register(meters);
-        this.thread = new Thread(this::run, "tocsin-console-feed");
-        this.thread.setDaemon(true);
+        Counter bad = Counter.builder(BAD).description("Records the console feed could not parse").register(meters);
+        // A new consumer after every failure, which reads the alarm history again: the console is not told it is
+        // healthy until then. No group: nothing is committed.
+        this.reader = AlarmTopicReader.restarting(READER,
+                () -> new KafkaConsumer<>(AlarmTopicReader.consumerProperties(bootstrapServers,
+                        "tocsin-console-feed", null, false, Map.of())),
+                () -> console.feedHealthy(false), this::attach, this::handle, new AlarmTopicReader.CommitPolicy() {
+                    @Override
+                    public void afterPoll(Consumer<String, byte[]> kafka) {
+                        checkHistoryLoaded(kafka);
+                    }
+                }, bad);
     }
 
     public KafkaConsoleFeed start() {
-        thread.start();
+        reader.start();
         return this;
     }
 
-    private void run() {
-        while (running) {
-            try (Consumer<String, byte[]> kafka = new KafkaConsumer<>(properties())) {
-                consumer = kafka;
-                if (!running) {
-                    return;
-                }
-                consume(kafka);
-            } catch (WakeupException e) {
-                if (running) {
-                    log.warn("Console feed woken up unexpectedly; restarting it");
-                }
-            } catch (RuntimeException e) {
-                if (!running) {
-                    return;
-                }
-                console.feedHealthy(false);
-                log.error("Console feed failed; it starts again in {} s and re-reads the alarm history",
-                        RETRY.toSeconds(), e);
-                try {
-                    Thread.sleep(RETRY.toMillis());
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
-        }
-    }
-
-    private void consume(Consumer<String, byte[]> kafka) {
+    private void attach(Consumer<String, byte[]> kafka) {
         List<TopicPartition> fromStart = new ArrayList<>();
         fromStart.addAll(partitions(kafka, topics.alarms()));
         fromStart.addAll(partitions(kafka, topics.status()));
@@ -118,21 +93,20 @@ public final class KafkaConsoleFeed implements AutoCloseable {
         kafka.seekToBeginning(fromStart);
         kafka.seekToEnd(fromEnd);
         List<TopicPartition> alarmPartitions = partitions(kafka, topics.alarms());
-        Map<TopicPartition, Long> historyEnd = new HashMap<>(kafka.endOffsets(alarmPartitions));
-        boolean historyLoaded = false;
+        historyEnd.clear();
+        historyEnd.putAll(kafka.endOffsets(alarmPartitions));
+        historyLoaded = false;
         console.feedHealthy(true);
         log.info("Console feed reading {} alarm partitions from the beginning ({} records to catch up)",
                 alarmPartitions.size(), historyEnd.values().stream().mapToLong(Long::longValue).sum());
-        while (running) {
-            for (ConsumerRecord<String, byte[]> record : kafka.poll(POLL_TIMEOUT)) {
-                handle(record);
-            }
-            if (!historyLoaded) {
-                historyEnd.entrySet().removeIf(end -> kafka.position(end.getKey()) >= end.getValue());
-                if (historyEnd.isEmpty()) {
-                    historyLoaded = true;
-                    console.alarmHistoryLoaded();
-                }
+    }
+
+    private void checkHistoryLoaded(Consumer<String, byte[]> kafka) {
+        if (!historyLoaded) {
+            historyEnd.entrySet().removeIf(end -> kafka.position(end.getKey()) >= end.getValue());
+            if (historyEnd.isEmpty()) {
+                historyLoaded = true;
+                console.alarmHistoryLoaded();
             }
         }
     }
@@ -145,52 +119,21 @@ public final class KafkaConsoleFeed implements AutoCloseable {
         return infos.stream().map(info -> new TopicPartition(topic, info.partition())).toList();
     }
 
-    private void handle(ConsumerRecord<String, byte[]> record) {
-        byte[] value = record.value();
-        if (value == null) {
-            bad.increment();
-            return;
-        }
+    private void handle(ConsumerRecord<String, byte[]> record) throws AlarmTopicReader.BadRecord {
         String topic = record.topic();
-        try {
-            if (topic.equals(topics.alarms())) {
-                console.alarm(AlarmEvent.parseFrom(value));
-            } else if (topic.equals(topics.telemetry())) {
-                console.telemetry(TelemetryBatch.parseFrom(value));
-            } else if (topic.equals(topics.status())) {
-                console.deviceStatus(DeviceStatus.parseFrom(value));
-            } else if (topic.equals(topics.commandResults())) {
-                console.commandResult(AlarmCommandResult.parseFrom(value));
-            }
-        } catch (InvalidProtocolBufferException e) {
-            bad.increment();
-            log.warn("Console feed skipped record {}-{}@{}: {}", topic, record.partition(), record.offset(),
-                    e.getMessage());
+        if (topic.equals(topics.alarms())) {
+            console.alarm(AlarmTopicReader.parse(record, AlarmEvent.parser(), "AlarmEvent"));
+        } else if (topic.equals(topics.telemetry())) {
+            console.telemetry(AlarmTopicReader.parse(record, TelemetryBatch.parser(), "TelemetryBatch"));
+        } else if (topic.equals(topics.status())) {
+            console.deviceStatus(AlarmTopicReader.parse(record, DeviceStatus.parser(), "DeviceStatus"));
+        } else if (topic.equals(topics.commandResults())) {
+            console.commandResult(AlarmTopicReader.parse(record, AlarmCommandResult.parser(), "AlarmCommandResult"));
         }
-    }
-
-    private Map<String, Object> properties() {
-        Map<String, Object> properties = new HashMap<>();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        properties.put(ConsumerConfig.CLIENT_ID_CONFIG, "tocsin-console-feed");
-        properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        return properties;
     }
 
     @Override
     public void close() {
-        running = false;
-        Consumer<String, byte[]> current = consumer;
-        if (current != null) {
-            current.wakeup();
-        }
-        thread.interrupt();
-        try {
-            thread.join(Duration.ofSeconds(10).toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        reader.close();
     }
 }

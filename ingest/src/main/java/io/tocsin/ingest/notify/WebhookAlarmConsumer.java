@@ -1,8 +1,7 @@
 package io.tocsin.ingest.notify;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.tocsin.ingest.alarms.AlarmTopicReader;
 import io.tocsin.proto.v1.AlarmEvent;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,17 +13,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,21 +42,16 @@ public final class WebhookAlarmConsumer implements AutoCloseable {
     public static final String BAD = "tocsin.notify.webhook.bad_records";
 
     private static final Logger log = LoggerFactory.getLogger(WebhookAlarmConsumer.class);
-    private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
-    private static final Duration ERROR_BACKOFF = Duration.ofSeconds(1);
-    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+    private static final AlarmTopicReader.Settings READER = new AlarmTopicReader.Settings("Webhook consumer",
+            "tocsin-webhook-consumer", Duration.ofMillis(100), Duration.ofSeconds(1),
+            "stations' webhooks get no more alarms");
     private static final int DEFAULT_MAX_PENDING = 10_000;
 
     private final Consumer<String, byte[]> consumer;
-    private final String topic;
     private final WebhookNotifier notifier;
     private final int maxPending;
-    private final Counter bad;
     private final Map<TopicPartition, TreeMap<Long, CompletableFuture<Void>>> pending = new HashMap<>();
-    private final Thread thread;
-    private volatile boolean running = true;
-    private boolean started;
-    private boolean closed;
+    private final AlarmTopicReader reader;
     private boolean paused;
 
     public WebhookAlarmConsumer(String bootstrapServers, String topic, WebhookNotifier notifier, MeterRegistry meters) {
@@ -79,41 +68,11 @@ public final class WebhookAlarmConsumer implements AutoCloseable {
     WebhookAlarmConsumer(Consumer<String, byte[]> consumer, String topic, WebhookNotifier notifier,
                          MeterRegistry meters, int maxPending) {
         this.consumer = Objects.requireNonNull(consumer, "consumer");
-        this.topic = Objects.requireNonNull(topic, "topic");
+        Objects.requireNonNull(topic, "topic");
         this.notifier = Objects.requireNonNull(notifier, "notifier");
         this.maxPending = maxPending;
-        this.bad = meters.counter(BAD);
-        this.thread = new Thread(this::run, "tocsin-webhook-consumer");
-        this.thread.setDaemon(true);
-    }
-
-    /** The consumer configuration: manual commits, from the earliest record when the group is new. */
-    public static Map<String, Object> consumerProperties(String bootstrapServers, String groupId,
-                                                         Map<String, Object> overrides) {
-        Map<String, Object> properties = new HashMap<>();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, Objects.requireNonNull(bootstrapServers));
-        properties.put(ConsumerConfig.GROUP_ID_CONFIG, Objects.requireNonNull(groupId));
-        properties.put(ConsumerConfig.CLIENT_ID_CONFIG, "tocsin-webhooks-" + groupId);
-        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        properties.putAll(overrides);
-        return properties;
-    }
-
-    public synchronized WebhookAlarmConsumer start() {
-        if (started || closed) {
-            throw new IllegalStateException(closed ? "closed" : "already started");
-        }
-        started = true;
-        thread.start();
-        return this;
-    }
-
-    private void run() {
-        try {
-            consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+        this.reader = new AlarmTopicReader(READER, consumer, kafka -> {
+            kafka.subscribe(List.of(topic), new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                     commitFinished();
@@ -128,53 +87,45 @@ public final class WebhookAlarmConsumer implements AutoCloseable {
                 }
             });
             log.info("Webhook notifications consuming {}", topic);
-            while (running) {
-                try {
-                    for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL_TIMEOUT)) {
-                        hand(record);
-                    }
-                    commitFinished();
-                    applyBackpressure();
-                } catch (WakeupException e) {
-                    if (running) {
-                        throw e;
-                    }
-                } catch (RuntimeException e) {
-                    if (!running) {
-                        break;
-                    }
-                    log.error("Webhook consumer failed on {}, retrying in {} ms", topic, ERROR_BACKOFF.toMillis(), e);
-                    pause();
-                }
+        }, this::hand, new AlarmTopicReader.CommitPolicy() {
+            @Override
+            public void skipped(ConsumerRecord<String, byte[]> record) {
+                finished(record, CompletableFuture.completedFuture(null));
             }
-        } catch (RuntimeException e) {
-            log.error("Webhook consumer stopped unexpectedly: stations' webhooks get no more alarms", e);
-        } finally {
-            try {
+
+            @Override
+            public void afterPoll(Consumer<String, byte[]> kafka) {
                 commitFinished();
-            } catch (RuntimeException e) {
-                log.warn("Final commit of webhook offsets failed: {}", e.toString());
+                applyBackpressure();
             }
-            consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
-            log.info("Webhook consumer stopped");
-        }
+
+            @Override
+            public void beforeClose(Consumer<String, byte[]> kafka) {
+                commitFinished();
+            }
+        }, meters.counter(BAD));
     }
 
-    private void hand(ConsumerRecord<String, byte[]> record) {
-        TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-        CompletableFuture<Void> done;
-        try {
-            if (record.value() == null) {
-                throw new InvalidProtocolBufferException("record has no value");
-            }
-            done = notifier.submit(AlarmEvent.parseFrom(record.value()));
-        } catch (InvalidProtocolBufferException e) {
-            bad.increment();
-            log.warn("Skipped alarm record {}-{}@{} (key {}): not an AlarmEvent: {}", record.topic(),
-                    record.partition(), record.offset(), record.key(), e.getMessage());
-            done = CompletableFuture.completedFuture(null);
-        }
-        pending.computeIfAbsent(partition, p -> new TreeMap<>()).put(record.offset(), done);
+    /** The consumer configuration: manual commits, from the earliest record when the group is new. */
+    public static Map<String, Object> consumerProperties(String bootstrapServers, String groupId,
+                                                         Map<String, Object> overrides) {
+        return AlarmTopicReader.consumerProperties(bootstrapServers,
+                "tocsin-webhooks-" + Objects.requireNonNull(groupId), groupId, false, overrides);
+    }
+
+    public WebhookAlarmConsumer start() {
+        reader.start();
+        return this;
+    }
+
+    private void hand(ConsumerRecord<String, byte[]> record) throws AlarmTopicReader.BadRecord {
+        finished(record, notifier.submit(AlarmTopicReader.parse(record, AlarmEvent.parser(), "AlarmEvent")));
+    }
+
+    /** Records when a record is done with: its offset can be committed once it and all before it are. */
+    private void finished(ConsumerRecord<String, byte[]> record, CompletableFuture<Void> done) {
+        pending.computeIfAbsent(new TopicPartition(record.topic(), record.partition()), p -> new TreeMap<>())
+                .put(record.offset(), done);
     }
 
     /** Commits, per partition, past the longest run of finished records from the start. */
@@ -218,35 +169,9 @@ public final class WebhookAlarmConsumer implements AutoCloseable {
         }
     }
 
-    private void pause() {
-        try {
-            Thread.sleep(ERROR_BACKOFF.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            running = false;
-        }
-    }
-
     /** Stops consuming; commits what was finished. Close the notifier after this. */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        running = false;
-        if (!started) {
-            consumer.close(CloseOptions.timeout(Duration.ZERO));
-            return;
-        }
-        consumer.wakeup();
-        try {
-            thread.join(CLOSE_TIMEOUT.toMillis() + POLL_TIMEOUT.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (thread.isAlive()) {
-            log.warn("Webhook consumer thread did not stop within {} s", CLOSE_TIMEOUT.toSeconds());
-        }
+    public void close() {
+        reader.close();
     }
 }

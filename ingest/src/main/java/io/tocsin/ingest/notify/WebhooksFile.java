@@ -1,21 +1,12 @@
 package io.tocsin.ingest.notify;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.IOException;
+import io.tocsin.ingest.LineNumberedYaml;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -69,13 +60,8 @@ public final class WebhooksFile {
      * @param defaultStateDirectory used when the file sets no {@code delivery.state-directory}
      */
     public static WebhookSettings load(Path file, Path defaultStateDirectory) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read the webhooks file: " + e
-                    + "; fix: check the path given for the webhooks file and its permissions", e);
-        }
+        String text = LineNumberedYaml.read(file, "the webhooks file",
+                "check the path given for the webhooks file and its permissions");
         Path directory = file.toAbsolutePath().getParent();
         return parse(text, file.toString(), directory, defaultStateDirectory, System::getenv);
     }
@@ -94,7 +80,7 @@ public final class WebhooksFile {
         private final Path baseDirectory;
         private final Path defaultStateDirectory;
         private final Function<String, String> environment;
-        private final Map<String, Integer> lines = new HashMap<>();
+        private final LineNumberedYaml yaml;
         private final JsonNode root;
 
         Reader(String yaml, String source, Path baseDirectory, Path defaultStateDirectory,
@@ -103,34 +89,8 @@ public final class WebhooksFile {
             this.baseDirectory = baseDirectory;
             this.defaultStateDirectory = defaultStateDirectory;
             this.environment = environment;
-            ObjectMapper mapper = new ObjectMapper(new YAMLFactory())
-                    .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
-            try {
-                JsonNode tree = mapper.readTree(yaml);
-                root = tree == null || tree.isMissingNode() || tree.isNull() ? mapper.createObjectNode() : tree;
-                recordLines(mapper, yaml);
-            } catch (JsonProcessingException e) {
-                JsonLocation where = e.getLocation();
-                throw new IllegalArgumentException(source + (where == null ? "" : ", line " + where.getLineNr())
-                        + ": not valid YAML: " + e.getOriginalMessage()
-                        + "; fix: check the indentation (spaces only) and the 'key: value' syntax", e);
-            }
-        }
-
-        private void recordLines(ObjectMapper mapper, String yaml) throws JsonProcessingException {
-            try (JsonParser parser = mapper.getFactory().createParser(yaml)) {
-                for (JsonToken token; (token = parser.nextToken()) != null; ) {
-                    if (token == JsonToken.FIELD_NAME) {
-                        String pointer = parser.getParsingContext().pathAsPointer().toString();
-                        lines.putIfAbsent(pointer.substring(1).replace('/', '.'),
-                                parser.currentTokenLocation().getLineNr());
-                    }
-                }
-            } catch (JsonProcessingException e) {
-                throw e;
-            } catch (IOException e) {
-                throw new IllegalStateException("reading YAML from a string", e);
-            }
+            this.yaml = LineNumberedYaml.parse(yaml, source);
+            this.root = this.yaml.root();
         }
 
         WebhookSettings read() {
@@ -314,13 +274,7 @@ public final class WebhooksFile {
         }
 
         private IllegalArgumentException problem(String key, String what, String fix) {
-            Integer line = lines.get(key);
-            for (String k = key; line == null && k.contains("."); ) {
-                k = k.substring(0, k.lastIndexOf('.'));
-                line = lines.get(k);
-            }
-            return new IllegalArgumentException(source + (line == null ? "" : ", line " + line) + ": key " + key
-                    + ": " + what + "; fix: " + fix);
+            return yaml.problem(key, what, fix);
         }
     }
 }

@@ -1,16 +1,9 @@
 package io.tocsin.standalone.parts;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.tocsin.ingest.IngestYamlConfig;
+import io.tocsin.ingest.LineNumberedYaml;
 import io.tocsin.standalone.Platform;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,40 +45,16 @@ public record IngestNodeConfig(String node, String bootstrap, Duration deliveryT
     }
 
     public static IngestNodeConfig load(Path file) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read the ingest configuration: " + e
-                    + "; fix: check the path and the file's permissions", e);
-        }
+        String text = LineNumberedYaml.read(file, "the ingest configuration",
+                "check the path and the file's permissions");
         return parse(text, file.toString(), file.toAbsolutePath().getParent());
     }
 
     public static IngestNodeConfig parse(String yaml, String source, Path baseDirectory) {
-        ObjectMapper mapper = new ObjectMapper(new YAMLFactory());
-        JsonNode root;
-        Map<String, Integer> lines = new HashMap<>();
-        try {
-            root = mapper.readTree(yaml);
-            try (JsonParser parser = mapper.getFactory().createParser(yaml)) {
-                for (JsonToken token; (token = parser.nextToken()) != null; ) {
-                    if (token == JsonToken.FIELD_NAME) {
-                        String pointer = parser.getParsingContext().pathAsPointer().toString();
-                        lines.putIfAbsent(pointer.substring(1).replace('/', '.'),
-                                parser.currentTokenLocation().getLineNr());
-                    }
-                }
-            }
-        } catch (JsonProcessingException e) {
-            // The ingest parser gives the precise message (line, indentation hint).
-            IngestYamlConfig.parse(yaml, source, baseDirectory);
-            throw new IllegalArgumentException(source + ": not valid YAML: " + e.getOriginalMessage(), e);
-        } catch (IOException e) {
-            throw new IllegalStateException("reading YAML from a string", e);
-        }
-        Problems problems = new Problems(source, lines);
-        JsonNode kafka = root == null ? null : root.get("kafka");
+        LineNumberedYaml document = LineNumberedYaml.parse(yaml, source);
+        JsonNode root = document.root();
+        Problems problems = new Problems(document);
+        JsonNode kafka = root.get("kafka");
         if (kafka == null || !kafka.isObject()) {
             throw problems.at("kafka", kafka == null ? "missing section" : "must be a mapping",
                     "add 'kafka:' with 'bootstrap: host:port' of the Kafka cluster indented under it");
@@ -166,11 +135,12 @@ public record IngestNodeConfig(String node, String bootstrap, Duration deliveryT
         return String.join("\n", out);
     }
 
-    private record Problems(String source, Map<String, Integer> lines) {
+    /** This file's problems: "{@code <file>, line N: <key>: <what>; fix: <fix>}". */
+    private record Problems(LineNumberedYaml document) {
         IllegalArgumentException at(String key, String what, String fix) {
-            Integer line = lines.get(key);
-            return new IllegalArgumentException(source + (line == null ? "" : ", line " + line) + ": " + key + ": "
-                    + what + "; fix: " + fix);
+            Integer line = document.line(key);
+            return new IllegalArgumentException(document.source() + (line == null ? "" : ", line " + line) + ": "
+                    + key + ": " + what + "; fix: " + fix);
         }
     }
 }

@@ -119,10 +119,9 @@ public final class AlarmLatencyBenchmark {
         Path dir = Files.createTempDirectory("tocsin-latency");
         String registry = "sites:\n  " + PROBE_SITE + ":\n    name: Latency probe\n    risk: MAJOR\n    stations: ["
                 + STATION + "]\n";
-        Platform.Settings defaults = Platform.Settings.defaults(dir);
-        Platform.Settings settings = new Platform.Settings(dir, Platform.Ports.ephemeral(), defaults.topics(),
-                defaults.partitions(), defaults.kafkaDeliveryTimeout(), defaults.checkpointInterval(),
-                RuleFileText.shippedDefault(), new RegistryFileText("latency bench registry", registry));
+        Platform.Settings settings = Platform.Settings.builder(dir).ports(Platform.Ports.ephemeral())
+                .rules(RuleFileText.shippedDefault())
+                .registry(new RegistryFileText("latency bench registry", registry)).build();
         List<String> rows = new ArrayList<>();
         List<LevelRun> runs = new ArrayList<>();
         try (Platform platform = Platform.start(settings)) {

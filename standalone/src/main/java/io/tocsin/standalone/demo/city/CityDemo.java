@@ -58,9 +58,7 @@ public final class CityDemo {
                 plan.points(SimulatedPoint.Kind.GAS), plan.points(SimulatedPoint.Kind.HEAT),
                 plan.points(SimulatedPoint.Kind.SMOKE), plan.points(SimulatedPoint.Kind.PLC),
                 Math.round(plan.quietReadingsPerSecond()));
-        Platform.Settings city = new Platform.Settings(settings.dataDir(), settings.ports(), settings.topics(),
-                settings.partitions(), settings.kafkaDeliveryTimeout(), settings.checkpointInterval(),
-                CityPlan.rules(), plan.registry(), settings.webhooks(), settings.consoleCredentials());
+        Platform.Settings city = settings.toBuilder().rules(CityPlan.rules()).registry(plan.registry()).build();
         Clock clock = Clock.systemUTC();
         long started = System.nanoTime();
         try (Platform platform = Platform.start(city);

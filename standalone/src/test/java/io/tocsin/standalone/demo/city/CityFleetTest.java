@@ -77,10 +77,8 @@ class CityFleetTest {
         CityPlan plan = CityPlan.generate(CityProfile.small(), 7, Duration.ofSeconds(2), Duration.ofSeconds(5));
         CityPlan.Incident leak = plan.incidents().stream().filter(i -> i.name().equals("gas leak")).findFirst()
                 .orElseThrow();
-        Platform.Settings defaults = Platform.Settings.defaults(dataDir);
-        Platform.Settings settings = new Platform.Settings(dataDir, Platform.Ports.ephemeral(), defaults.topics(),
-                defaults.partitions(), defaults.kafkaDeliveryTimeout(), defaults.checkpointInterval(),
-                CityPlan.rules(), plan.registry());
+        Platform.Settings settings = Platform.Settings.builder(dataDir).ports(Platform.Ports.ephemeral())
+                .rules(CityPlan.rules()).registry(plan.registry()).build();
         Clock clock = Clock.systemUTC();
         try (Platform platform = Platform.start(settings);
              CityAlarmBoard board = new CityAlarmBoard(platform.mqttUri(), clock);
