@@ -34,6 +34,7 @@ import org.slf4j.LoggerFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import io.tocsin.ingest.mqtt.UnexpectedPacketHandler;
 import io.tocsin.ingest.pubsub.DeliveryAckHandler;
+import io.tocsin.ingest.pubsub.DeliveryExactlyOnceHandler;
 import io.tocsin.ingest.pubsub.RelayPublishHandler;
 import io.tocsin.ingest.pubsub.SubscribeHandler;
 import io.tocsin.ingest.pubsub.RetainedMessages;
@@ -64,7 +65,8 @@ import io.tocsin.ingest.telemetry.TelemetryWriter;
  * telemetry            telemetry topics: ACL, validate the batch, write it, PUBACK once written
  * relay                other topics: deliver to subscribers, PUBACK
  * subscribe            SUBSCRIBE / UNSUBSCRIBE, with the topic ACL
- * deliveryAcks         PUBACKs of subscribers for what the server sent them
+ * deliveryAcks         PUBACKs of subscribers for what the server sent them (QoS 1)
+ * deliveryExactlyOnce  PUBREC -> PUBREL, PUBCOMP of subscribers for what the server sent them (QoS 2)
  * unexpectedPackets    anything else a client sends is a protocol error
  * connectionErrors     an unhandled exception closes this connection only
  * </pre>
@@ -103,6 +105,7 @@ final class IngestChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final RelayPublishHandler relay;
     private final SubscribeHandler subscribe;
     private final DeliveryAckHandler deliveryAcks = new DeliveryAckHandler();
+    private final DeliveryExactlyOnceHandler deliveryExactlyOnce;
     private final UnexpectedPacketHandler unexpectedPackets;
     private final ConnectionErrorHandler connectionErrors = new ConnectionErrorHandler();
 
@@ -138,6 +141,7 @@ final class IngestChannelInitializer extends ChannelInitializer<SocketChannel> {
         this.relay = new RelayPublishHandler(subscriptions, retained, meters);
         this.subscribe = new SubscribeHandler(subscriptions, retained, meters);
         this.unexpectedPackets = new UnexpectedPacketHandler(meters);
+        this.deliveryExactlyOnce = new DeliveryExactlyOnceHandler(meters);
     }
 
     @Override
@@ -182,6 +186,7 @@ final class IngestChannelInitializer extends ChannelInitializer<SocketChannel> {
         pipeline.addLast(HandlerNames.RELAY, relay);
         pipeline.addLast(HandlerNames.SUBSCRIBE, subscribe);
         pipeline.addLast(HandlerNames.DELIVERY_ACKS, deliveryAcks);
+        pipeline.addLast(HandlerNames.DELIVERY_EXACTLY_ONCE, deliveryExactlyOnce);
         pipeline.addLast(HandlerNames.UNEXPECTED_PACKETS, unexpectedPackets);
         pipeline.addLast(HandlerNames.CONNECTION_ERRORS, connectionErrors);
     }

@@ -99,16 +99,16 @@ class ExactlyOnceTest {
     }
 
     @Test
-    void aQos2ChatMessageReachesSubscribersAtQos1() throws Exception {
+    void aQos2ChatMessageReachesQos2SubscribersAtQos2() throws Exception {
         server.writer.completeImmediately();
         try (V5Client console = V5Client.connect(server.uri(), "console");
              V5Client sender = V5Client.connect(server.uri(), "sender")) {
-            assertThat(console.subscribe("chat/#", 2).getReasonCodes()).containsExactly(1);
+            assertThat(console.subscribe("chat/#", 2).getReasonCodes()).containsExactly(2);
             assertThat(sender.publishAndWait("chat/room", "hello".getBytes(StandardCharsets.UTF_8), 2)
                     .getException()).isNull();
             V5Client.Received received = console.awaitMessage();
             assertThat(received.text()).isEqualTo("hello");
-            assertThat(received.qos()).isEqualTo(1);
+            assertThat(received.qos()).isEqualTo(2);
         }
     }
 

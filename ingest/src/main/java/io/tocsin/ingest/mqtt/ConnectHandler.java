@@ -351,7 +351,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
         MqttProperties properties = MqttProperties.NO_PROPERTIES;
         if (v5) {
             properties = new MqttProperties();
-            // No MAXIMUM_QOS: its absence means QoS 2 is accepted (inbound; subscriptions are granted QoS 1 at most).
+            // No MAXIMUM_QOS: its absence means QoS 2 is supported (inbound, and subscriptions are granted QoS 2).
             properties.add(new MqttProperties.IntegerProperty(MqttProperties.RETAIN_AVAILABLE, 1));
             properties.add(new MqttProperties.IntegerProperty(MqttProperties.RECEIVE_MAXIMUM, settings.maxInFlight()));
             properties.add(new MqttProperties.IntegerProperty(MqttProperties.TOPIC_ALIAS_MAXIMUM,

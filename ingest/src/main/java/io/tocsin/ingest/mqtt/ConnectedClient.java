@@ -44,7 +44,7 @@ public final class ConnectedClient {
     private final InFlightPublishes inFlight;
     private final Identity identity;
     private volatile LastWill will;
-    /** MQTT 5 Receive Maximum of the client's CONNECT: unacknowledged QoS 1 messages it accepts at once. */
+    /** MQTT 5 Receive Maximum of the client's CONNECT: unacknowledged QoS 1 and 2 messages it accepts at once. */
     private volatile int receiveMaximum = MAX_RECEIVE_MAXIMUM;
     private final AtomicReference<String> closeReason = new AtomicReference<>();
     private final AtomicReference<CloseCause> closeCause = new AtomicReference<>();
@@ -105,7 +105,7 @@ public final class ConnectedClient {
         return version;
     }
 
-    /** How many QoS 1 messages the server may have unacknowledged with this client (MQTT 5 Receive Maximum). */
+    /** How many QoS 1 and 2 messages the server may have unacknowledged with this client (MQTT 5 Receive Maximum). */
     public int receiveMaximum() {
         return receiveMaximum;
     }
@@ -160,7 +160,10 @@ public final class ConnectedClient {
         return Optional.ofNullable(closeReason.get());
     }
 
-    /** Next packet identifier for a server-to-client QoS 1 PUBLISH: 1..65535, wrapping, never 0. */
+    /**
+     * Next packet identifier for a server-to-client QoS 1 or 2 PUBLISH: 1..65535, wrapping, never 0. The caller skips
+     * identifiers still in use.
+     */
     public int nextPacketId() {
         lastPacketId = lastPacketId == 0xFFFF ? 1 : lastPacketId + 1;
         return lastPacketId;

@@ -21,6 +21,7 @@ public final class HandlerNames {
     public static final String RELAY = "relay";
     public static final String SUBSCRIBE = "subscribe";
     public static final String DELIVERY_ACKS = "deliveryAcks";
+    public static final String DELIVERY_EXACTLY_ONCE = "deliveryExactlyOnce";
     public static final String UNEXPECTED_PACKETS = "unexpectedPackets";
     public static final String CONNECTION_ERRORS = "connectionErrors";
 

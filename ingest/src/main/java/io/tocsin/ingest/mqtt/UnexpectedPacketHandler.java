@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Last reader in the pipeline: a packet no handler took is one a client must not send to this server
- * (CONNACK, SUBACK, PINGRESP ...; PUBREC/PUBREL/PUBCOMP since QoS 2 is not supported; AUTH since enhanced
- * authentication is not offered). That is a protocol error: close the connection.
+ * (CONNACK, SUBACK, PINGRESP ...; AUTH since enhanced authentication is not offered). That is a protocol error:
+ * close the connection.
  */
 @ChannelHandler.Sharable
 public final class UnexpectedPacketHandler extends ChannelInboundHandlerAdapter {

@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * PUBACK from a subscriber for a QoS 1 message the server sent it: the message is done (until then it would be
- * resent to a persistent session after a reconnect).
+ * resent to a persistent session after a reconnect). A PUBACK for an identifier no QoS 1 message waits under (for
+ * instance one of a QoS 2 exchange) changes nothing. QoS 2 acknowledgements: {@link DeliveryExactlyOnceHandler}.
  */
 @ChannelHandler.Sharable
 public final class DeliveryAckHandler extends ChannelInboundHandlerAdapter {
@@ -26,7 +27,12 @@ public final class DeliveryAckHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (message.variableHeader() instanceof io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader id) {
-            ChannelSubscriber.find(ctx.channel()).ifPresent(subscriber -> subscriber.acknowledged(id.messageId()));
+            boolean known = ChannelSubscriber.find(ctx.channel())
+                    .map(subscriber -> subscriber.acknowledged(id.messageId())).orElse(false);
+            if (!known) {
+                log.debug("Client {} sent PUBACK for packet {}, which no QoS 1 message waits under",
+                        ConnectedClient.of(ctx.channel()), id.messageId());
+            }
         }
         if (log.isTraceEnabled() && message.variableHeader() instanceof MqttPubReplyMessageVariableHeader header) {
             log.trace("Client {} acknowledged packet {} (reason 0x{})", ConnectedClient.of(ctx.channel()).clientId(),

@@ -8,7 +8,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The session of one client id: what the subscription registry routes to. While its client is connected it
@@ -18,7 +22,12 @@ import java.util.List;
  *
  * <p>The bound: at most {@code maxQueued} messages; past it the oldest is dropped, counted and logged, since the
  * latest state of an alarm matters more than its history. Expired messages (MQTT 5 Message Expiry) are dropped
- * when they come to be sent.
+ * when they come to be sent. Neither applies to a QoS 2 exchange the client already knows by its packet identifier
+ * (a PUBLISH it may have received, a PUBREL it waits for): it is finished, or the client would take a later message
+ * with that identifier for a duplicate. There are at most Receive Maximum of those.
+ *
+ * <p>The packet identifiers of open QoS 2 exchanges are reserved here, across the client's connections, so that a
+ * new connection (also one taking over) never gives a new message an identifier the client still holds.
  *
  * <p>Thread safe: routing calls {@link #deliver} from any thread; attach and detach run on the event loop of
  * the connection concerned. Everything under this object's lock, so queued messages keep their order ahead of
@@ -32,6 +41,8 @@ final class Session implements Subscriber {
     private final int maxQueued;
     private final Counter overflow;
     private final ArrayDeque<Delivery> queue = new ArrayDeque<>();
+    /** Packet identifiers of QoS 2 exchanges sent and not completed (read and written from event loops). */
+    private final Set<Integer> reservedPacketIds = ConcurrentHashMap.newKeySet();
     private ChannelSubscriber connection;
     private long expirySeconds;
     private ScheduledFuture<?> expiry;
@@ -70,10 +81,12 @@ final class Session implements Subscriber {
             return;
         }
         if (queue.size() >= maxQueued) {
-            Delivery dropped = queue.pollFirst();
-            overflow.increment();
-            log.warn("Session of client {} has {} messages waiting (the bound): dropped the oldest, on {}", clientId,
-                    maxQueued, dropped.topic());
+            Delivery dropped = removeOldestDroppable(queue);
+            if (dropped != null) {
+                overflow.increment();
+                log.warn("Session of client {} has {} messages waiting (the bound): dropped the oldest, on {}",
+                        clientId, maxQueued, dropped.topic());
+            }
         }
         queue.addLast(delivery);
     }
@@ -86,7 +99,7 @@ final class Session implements Subscriber {
         int sent = 0;
         while (!queue.isEmpty()) {
             Delivery delivery = queue.pollFirst();
-            if (!delivery.expired(now)) {
+            if (delivery.started() || !delivery.expired(now)) {
                 subscriber.deliver(delivery);
                 sent++;
             }
@@ -97,15 +110,16 @@ final class Session implements Subscriber {
     }
 
     /**
-     * The connection closed: its unacknowledged QoS 1 messages go back to the head of the queue (resent with DUP
-     * when the client returns, MQTT 4.4). Only if it is still this session's connection (not taken over).
+     * The connection closed: its unacknowledged messages (as {@link ChannelSubscriber#takeUnacknowledged} prepared
+     * them for resending) go back to the head of the queue, resent when the client returns (MQTT 4.4). Only if it is
+     * still this session's connection (not taken over).
      */
     synchronized boolean detach(ChannelSubscriber subscriber, List<Delivery> unacknowledged,
                                 List<Delivery> neverSent) {
         if (connection != subscriber) {
             // Taken over by a newer connection of the same client id: it gets the old one's unacknowledged messages.
             if (expirySeconds > 0 && connection != null) {
-                unacknowledged.forEach(delivery -> connection.deliver(delivery.asDuplicate()));
+                unacknowledged.forEach(connection::deliver);
                 neverSent.forEach(connection::deliver);
             }
             return false;
@@ -117,16 +131,43 @@ final class Session implements Subscriber {
                 queue.addFirst(neverSent.get(i));
             }
             for (int i = unacknowledged.size() - 1; i >= 0; i--) {
-                queue.addFirst(unacknowledged.get(i).asDuplicate());
+                queue.addFirst(unacknowledged.get(i));
             }
             while (queue.size() > maxQueued) {
-                Delivery dropped = queue.pollFirst();
+                Delivery dropped = removeOldestDroppable(queue);
+                if (dropped == null) {
+                    break;
+                }
                 overflow.increment();
                 log.warn("Session of client {} has more than {} messages waiting (the bound): dropped the oldest, "
                         + "on {}", clientId, maxQueued, dropped.topic());
             }
         }
         return true;
+    }
+
+    /** Removes and returns the oldest message not part of a started QoS 2 exchange; null when there is none. */
+    static Delivery removeOldestDroppable(Deque<Delivery> deliveries) {
+        for (Iterator<Delivery> it = deliveries.iterator(); it.hasNext(); ) {
+            Delivery delivery = it.next();
+            if (!delivery.started()) {
+                it.remove();
+                return delivery;
+            }
+        }
+        return null;
+    }
+
+    void reservePacketId(int packetId) {
+        reservedPacketIds.add(packetId);
+    }
+
+    void releasePacketId(int packetId) {
+        reservedPacketIds.remove(packetId);
+    }
+
+    boolean packetIdReserved(int packetId) {
+        return reservedPacketIds.contains(packetId);
     }
 
     synchronized void expiry(long seconds) {

@@ -31,7 +31,7 @@ import java.util.Set;
 /**
  * SUBSCRIBE and UNSUBSCRIBE of a client's session (subscriptions outlive the connection when the session does).
  *
- * <p>Each filter is answered on its own in the SUBACK: a valid one is granted min(requested QoS, 1); an invalid
+ * <p>Each filter is answered on its own in the SUBACK: a valid one is granted the requested QoS (0, 1 or 2); an invalid
  * one gets 0x80 (MQTT 3.1.1 failure) or 0x8F (MQTT 5 topic filter invalid) while the others still succeed.
  * The topic ACL refuses a filter the client's identity may not use (0x87 / 0x80): a station gets the alarms of
  * its own sites and its own station topic only, a device no alarms. Shared subscriptions ("$share/{group}/{filter}", MQTT 5) deliver each message to one member of the group (see
@@ -109,8 +109,8 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
                 codes.add(client.isV5() ? MqttReasonCodes.SubAck.NOT_AUTHORIZED
                         : MqttReasonCodes.SubAck.UNSPECIFIED_ERROR);
             } else {
-                MqttQoS granted = subscription.qualityOfService() == MqttQoS.AT_MOST_ONCE
-                        ? MqttQoS.AT_MOST_ONCE : MqttQoS.AT_LEAST_ONCE;
+                // The decoder refuses a requested QoS of 3 (malformed), so this is 0, 1 or 2.
+                MqttQoS granted = subscription.qualityOfService();
                 // No Local (MQTT 5 only): do not send the client its own messages through this filter.
                 boolean noLocal = client.isV5() && subscription.option().isNoLocal();
                 boolean existed = registry.subscriptionsOf(subscriber).containsKey(filter);
@@ -134,8 +134,11 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
                                 message.properties(), message.expiresAtNanos(), true, false));
                     }
                 }
-                codes.add(granted == MqttQoS.AT_MOST_ONCE ? MqttReasonCodes.SubAck.GRANTED_QOS_0
-                        : MqttReasonCodes.SubAck.GRANTED_QOS_1);
+                codes.add(switch (granted) {
+                    case AT_MOST_ONCE -> MqttReasonCodes.SubAck.GRANTED_QOS_0;
+                    case AT_LEAST_ONCE -> MqttReasonCodes.SubAck.GRANTED_QOS_1;
+                    default -> MqttReasonCodes.SubAck.GRANTED_QOS_2;
+                });
                 log.info("Client {} subscribed to {} (QoS {})", client.clientId(), filter, granted.value());
             }
         }

@@ -19,8 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * subscriber's filters form an immutable map replaced on change, so routing (from any event loop or the alarm
  * thread) reads them without locks.
  *
- * <p>Delivery QoS is the lower of the message's and the subscription's; subscriptions are granted at most QoS 1, so a
- * QoS 2 message reaches subscribers at QoS 1 (allowed by MQTT 3.8.4: the server may grant a lower QoS).
+ * <p>Delivery QoS is the lower of the message's and the subscription's (MQTT 3.3.4): a QoS 2 message reaches a
+ * subscription granted QoS 2 at QoS 2, one granted QoS 1 at QoS 1.
  *
  * <p>A subscriber whose filters overlap gets one copy at the highest QoS granted among the matching ones
  * (MQTT 3.3.4-2 allows either; one copy spares a siren a double alarm).

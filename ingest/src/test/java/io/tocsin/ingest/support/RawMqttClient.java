@@ -77,7 +77,9 @@ public final class RawMqttClient implements AutoCloseable {
     public record Packet(int type, int flags, byte[] body) {
         public static final int CONNACK = 2;
         public static final int PUBACK = 4;
+        public static final int PUBLISH = 3;
         public static final int PUBREC = 5;
+        public static final int PUBREL = 6;
         public static final int PUBCOMP = 7;
         public static final int SUBACK = 9;
         public static final int UNSUBACK = 11;
@@ -86,6 +88,36 @@ public final class RawMqttClient implements AutoCloseable {
 
         public int unsignedByte(int index) {
             return body[index] & 0xFF;
+        }
+
+        /** QoS of a PUBLISH (fixed header flags bits 1-2). */
+        public int qos() {
+            return (flags >> 1) & 0x03;
+        }
+
+        public boolean dup() {
+            return (flags & 0x08) != 0;
+        }
+
+        /** The packet identifier of a QoS 1 or 2 PUBLISH (after its topic). */
+        public int publishPacketId() {
+            int topicLength = unsignedByte(0) << 8 | unsignedByte(1);
+            return unsignedByte(2 + topicLength) << 8 | unsignedByte(3 + topicLength);
+        }
+
+        /** The payload of a QoS 1 or 2 PUBLISH, MQTT 5 (with properties) or 3.1.1. */
+        public String publishPayload(boolean v5) {
+            int topicLength = unsignedByte(0) << 8 | unsignedByte(1);
+            int index = 2 + topicLength + 2;
+            if (v5) {
+                index += 1 + unsignedByte(index); // small properties: one byte of variable length
+            }
+            return new String(body, index, body.length - index, StandardCharsets.UTF_8);
+        }
+
+        /** The MQTT 5 reason code of an ack (PUBACK, PUBREC, PUBREL, PUBCOMP); 0 when left out. */
+        public int reasonCode() {
+            return body.length > 2 ? unsignedByte(2) : 0;
         }
     }
 
@@ -102,6 +134,27 @@ public final class RawMqttClient implements AutoCloseable {
         if (level == 5) {
             body.write(0); // no properties
         }
+        writeString(body, clientId);
+        return packet(0x10, body.toByteArray());
+    }
+
+    /** An MQTT 5 CONNECT with a Receive Maximum and a Session Expiry Interval (clean start when expiry is 0). */
+    public static byte[] connectV5(String clientId, int keepAliveSeconds, int receiveMaximum, int sessionExpiry) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        writeString(body, "MQTT");
+        body.write(5);
+        body.write(sessionExpiry == 0 ? 0x02 : 0x00);
+        body.write(keepAliveSeconds >> 8);
+        body.write(keepAliveSeconds & 0xFF);
+        body.write(3 + 5); // properties length
+        body.write(0x21); // Receive Maximum
+        body.write(receiveMaximum >> 8);
+        body.write(receiveMaximum & 0xFF);
+        body.write(0x11); // Session Expiry Interval
+        body.write(sessionExpiry >>> 24);
+        body.write(sessionExpiry >> 16 & 0xFF);
+        body.write(sessionExpiry >> 8 & 0xFF);
+        body.write(sessionExpiry & 0xFF);
         writeString(body, clientId);
         return packet(0x10, body.toByteArray());
     }
@@ -149,6 +202,16 @@ public final class RawMqttClient implements AutoCloseable {
         return packet(0x62, new byte[] {(byte) (packetId >> 8), (byte) packetId});
     }
 
+    /** PUBREC with a reason code (MQTT 5; pass 0 for 3.1.1, which is then left out). */
+    public static byte[] pubRec(int packetId, int reasonCode) {
+        return reasonCode == 0 ? packet(0x50, new byte[] {(byte) (packetId >> 8), (byte) packetId})
+                : packet(0x50, new byte[] {(byte) (packetId >> 8), (byte) packetId, (byte) reasonCode});
+    }
+
+    public static byte[] pubComp(int packetId) {
+        return packet(0x70, new byte[] {(byte) (packetId >> 8), (byte) packetId});
+    }
+
     /** Sets the DUP flag of an encoded PUBLISH. */
     public static byte[] dup(byte[] publish) {
         byte[] copy = publish.clone();
@@ -162,6 +225,10 @@ public final class RawMqttClient implements AutoCloseable {
     }
 
     public static byte[] subscribe(int packetId, boolean v5, String... filters) {
+        return subscribe(packetId, v5, 1, filters);
+    }
+
+    public static byte[] subscribe(int packetId, boolean v5, int qos, String... filters) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.write(packetId >> 8);
         body.write(packetId & 0xFF);
@@ -170,7 +237,7 @@ public final class RawMqttClient implements AutoCloseable {
         }
         for (String filter : filters) {
             writeString(body, filter);
-            body.write(1); // QoS 1
+            body.write(qos);
         }
         return packet(0x82, body.toByteArray());
     }
