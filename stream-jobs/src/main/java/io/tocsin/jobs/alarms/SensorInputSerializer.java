@@ -4,12 +4,12 @@ import io.tocsin.rules.ReadingQuality;
 import io.tocsin.rules.SensorReading;
 import io.tocsin.rules.lifecycle.AlarmCommand;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
-import org.apache.flink.types.StringValue;
 
 /**
  * Writes a {@link SensorInput} field by field. Every reading crosses the keyBy in front of
@@ -18,16 +18,15 @@ import org.apache.flink.types.StringValue;
  * was a large part of the rules task's time.
  *
  * <p>Format (version 1 of {@link Snapshot}): one byte of presence flags, then the reading's fields, then the
- * command's, then the command id. Strings may be null ({@link StringValue#writeString} writes null as a length
- * of 0). Enums are written as their ordinal: reordering {@link ReadingQuality} or {@link AlarmCommand.Type}
+ * command's, then the command id. Strings are an int length of their UTF-8 bytes (-1 for null) and the bytes:
+ * read into this serializer's own buffer (Flink's {@code StringValue.readString} looks up a thread-local buffer
+ * per string, a tenth of the rules task's time). Hence one instance per thread ({@link #duplicate}). Enums are written as their ordinal: reordering {@link ReadingQuality} or {@link AlarmCommand.Type}
  * changes the format (SensorInputSerializerTest pins the order). Only network buffers carry this format; no
  * state holds a SensorInput, so a change breaks no checkpoint, only a mixed-version cluster.
  */
-public final class SensorInputSerializer extends TypeSerializerSingleton<SensorInput> {
+public final class SensorInputSerializer extends TypeSerializer<SensorInput> {
 
     private static final long serialVersionUID = 1L;
-
-    public static final SensorInputSerializer INSTANCE = new SensorInputSerializer();
 
     private static final int NULL_RECORD = 0x80;
     private static final int HAS_READING = 0x01;
@@ -36,6 +35,9 @@ public final class SensorInputSerializer extends TypeSerializerSingleton<SensorI
 
     private static final ReadingQuality[] QUALITIES = ReadingQuality.values();
     private static final AlarmCommand.Type[] COMMAND_TYPES = AlarmCommand.Type.values();
+
+    /** Bytes of the string being read; grows to the longest string seen. */
+    private transient byte[] buffer = new byte[64];
 
     @Override
     public boolean isImmutableType() {
@@ -75,25 +77,25 @@ public final class SensorInputSerializer extends TypeSerializerSingleton<SensorI
         AlarmCommand c = input.command();
         out.writeByte((r != null ? HAS_READING : 0) | (c != null ? HAS_COMMAND : 0));
         if (r != null) {
-            StringValue.writeString(r.siteId(), out);
-            StringValue.writeString(r.deviceId(), out);
-            StringValue.writeString(r.sensorId(), out);
+            writeString(r.siteId(), out);
+            writeString(r.deviceId(), out);
+            writeString(r.sensorId(), out);
             out.writeLong(r.timestampMs());
             out.writeDouble(r.value());
             out.writeByte(r.quality() == null ? NO_ENUM : r.quality().ordinal());
         }
         if (c != null) {
             out.writeByte(c.type().ordinal());
-            StringValue.writeString(c.siteId(), out);
-            StringValue.writeString(c.sensorId(), out);
-            StringValue.writeString(c.ruleId(), out);
-            StringValue.writeString(c.alarmId(), out);
-            StringValue.writeString(c.actor(), out);
-            StringValue.writeString(c.comment(), out);
+            writeString(c.siteId(), out);
+            writeString(c.sensorId(), out);
+            writeString(c.ruleId(), out);
+            writeString(c.alarmId(), out);
+            writeString(c.actor(), out);
+            writeString(c.comment(), out);
             out.writeLong(c.atMs());
             out.writeLong(c.untilMs());
         }
-        StringValue.writeString(input.commandId(), out);
+        writeString(input.commandId(), out);
     }
 
     @Override
@@ -104,9 +106,9 @@ public final class SensorInputSerializer extends TypeSerializerSingleton<SensorI
         }
         SensorReading reading = null;
         if ((flags & HAS_READING) != 0) {
-            String siteId = StringValue.readString(in);
-            String deviceId = StringValue.readString(in);
-            String sensorId = StringValue.readString(in);
+            String siteId = readString(in);
+            String deviceId = readString(in);
+            String sensorId = readString(in);
             long timestampMs = in.readLong();
             double value = in.readDouble();
             int quality = in.readUnsignedByte();
@@ -116,17 +118,17 @@ public final class SensorInputSerializer extends TypeSerializerSingleton<SensorI
         AlarmCommand command = null;
         if ((flags & HAS_COMMAND) != 0) {
             AlarmCommand.Type type = COMMAND_TYPES[in.readUnsignedByte()];
-            String siteId = StringValue.readString(in);
-            String sensorId = StringValue.readString(in);
-            String ruleId = StringValue.readString(in);
-            String alarmId = StringValue.readString(in);
-            String actor = StringValue.readString(in);
-            String comment = StringValue.readString(in);
+            String siteId = readString(in);
+            String sensorId = readString(in);
+            String ruleId = readString(in);
+            String alarmId = readString(in);
+            String actor = readString(in);
+            String comment = readString(in);
             long atMs = in.readLong();
             long untilMs = in.readLong();
             command = new AlarmCommand(type, siteId, sensorId, ruleId, alarmId, actor, comment, atMs, untilMs);
         }
-        return new SensorInput(reading, command, StringValue.readString(in));
+        return new SensorInput(reading, command, readString(in));
     }
 
     @Override
@@ -139,6 +141,46 @@ public final class SensorInputSerializer extends TypeSerializerSingleton<SensorI
         serialize(deserialize(source), target);
     }
 
+    private static void writeString(String s, DataOutputView out) throws IOException {
+        if (s == null) {
+            out.writeInt(-1);
+            return;
+        }
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(bytes.length);
+        out.write(bytes);
+    }
+
+    private String readString(DataInputView in) throws IOException {
+        int length = in.readInt();
+        if (length < 0) {
+            return null;
+        }
+        byte[] b = buffer;
+        if (b == null || b.length < length) {
+            b = new byte[Math.max(length, 64)];
+            buffer = b;
+        }
+        in.readFully(b, 0, length);
+        return new String(b, 0, length, StandardCharsets.UTF_8);
+    }
+
+    /** The read buffer makes the serializer stateful: one instance per thread. */
+    @Override
+    public SensorInputSerializer duplicate() {
+        return new SensorInputSerializer();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SensorInputSerializer;
+    }
+
+    @Override
+    public int hashCode() {
+        return SensorInputSerializer.class.hashCode();
+    }
+
     @Override
     public TypeSerializerSnapshot<SensorInput> snapshotConfiguration() {
         return new Snapshot();
@@ -148,12 +190,7 @@ public final class SensorInputSerializer extends TypeSerializerSingleton<SensorI
     public static final class Snapshot extends SimpleTypeSerializerSnapshot<SensorInput> {
 
         public Snapshot() {
-            super(() -> INSTANCE);
+            super(SensorInputSerializer::new);
         }
-    }
-
-    /** Stateless: one instance serves every thread (TypeSerializerSingleton.duplicate returns it too). */
-    private Object readResolve() {
-        return INSTANCE;
     }
 }

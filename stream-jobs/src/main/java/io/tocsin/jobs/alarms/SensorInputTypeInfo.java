@@ -57,7 +57,7 @@ public final class SensorInputTypeInfo extends TypeInformation<SensorInput> {
 
     @Override
     public TypeSerializer<SensorInput> createSerializer(SerializerConfig config) {
-        return SensorInputSerializer.INSTANCE;
+        return new SensorInputSerializer();
     }
 
     @Override

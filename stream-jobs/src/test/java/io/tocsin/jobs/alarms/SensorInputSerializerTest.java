@@ -24,7 +24,7 @@ class SensorInputSerializerTest extends SerializerTestBase<SensorInput> {
 
     @Override
     protected TypeSerializer<SensorInput> createSerializer() {
-        return SensorInputSerializer.INSTANCE;
+        return new SensorInputSerializer();
     }
 
     @Override
@@ -62,7 +62,7 @@ class SensorInputSerializerTest extends SerializerTestBase<SensorInput> {
 
         assertThat(info).isEqualTo(SensorInputTypeInfo.INSTANCE);
         assertThat(info.createSerializer(new ExecutionConfig().getSerializerConfig()))
-                .isSameAs(SensorInputSerializer.INSTANCE);
+                .isInstanceOf(SensorInputSerializer.class);
     }
 
     @Test
@@ -78,15 +78,15 @@ class SensorInputSerializerTest extends SerializerTestBase<SensorInput> {
     void aWrittenSnapshotRestoresACompatibleSerializerThatReadsTheSameBytes() throws IOException {
         SensorInput reading = getTestData()[2];
         DataOutputSerializer bytes = new DataOutputSerializer(64);
-        SensorInputSerializer.INSTANCE.serialize(reading, bytes);
+        new SensorInputSerializer().serialize(reading, bytes);
         DataOutputSerializer snapshotBytes = new DataOutputSerializer(64);
         TypeSerializerSnapshot.writeVersionedSnapshot(snapshotBytes,
-                SensorInputSerializer.INSTANCE.snapshotConfiguration());
+                new SensorInputSerializer().snapshotConfiguration());
 
         TypeSerializerSnapshot<SensorInput> restored = TypeSerializerSnapshot.readVersionedSnapshot(
                 new DataInputDeserializer(snapshotBytes.getCopyOfBuffer()), getClass().getClassLoader());
 
-        assertThat(SensorInputSerializer.INSTANCE.snapshotConfiguration().resolveSchemaCompatibility(restored)
+        assertThat(new SensorInputSerializer().snapshotConfiguration().resolveSchemaCompatibility(restored)
                 .isCompatibleAsIs()).isTrue();
         assertThat(restored.restoreSerializer().deserialize(new DataInputDeserializer(bytes.getCopyOfBuffer())))
                 .isEqualTo(reading);
