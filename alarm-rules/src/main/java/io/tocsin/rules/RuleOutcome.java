@@ -6,7 +6,8 @@ import java.util.List;
 public record RuleOutcome<S>(S state, List<AlarmTransition> transitions) {
 
     public RuleOutcome {
-        transitions = List.copyOf(transitions);
+        // Most readings decide nothing: skip List.copyOf's type checks for the shared empty list.
+        transitions = transitions.isEmpty() ? List.of() : List.copyOf(transitions);
     }
 
     public static <S> RuleOutcome<S> unchanged(S state) {

@@ -67,9 +67,12 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(EvaluateAlarmRules.class);
 
-    /** Names of the keyed states in checkpoints and savepoints: renaming one loses every sensor's state. */
-    static final String STATE_NAME = "sensor-alarm-state";
-    static final String CLOCK_STATE_NAME = "sensor-clock";
+    /**
+     * Name of the keyed state in checkpoints and savepoints: renaming it loses every sensor's state. Before
+     * release the engine state and the clock were two states ("sensor-alarm-state", "sensor-clock"); a
+     * checkpoint of that version does not restore into this one (the sensors start from scratch).
+     */
+    static final String STATE_NAME = "sensor-rule-state";
 
     public static final OutputTag<CommandResult> COMMAND_RESULTS =
             new OutputTag<>("command-results", TypeInformation.of(CommandResult.class));
@@ -88,8 +91,7 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
     private final RegistryView view;
     private final String controlRoomId;
 
-    private transient ValueState<SensorAlarmState> state;
-    private transient ValueState<SensorClock> clock;
+    private transient ValueState<SensorRuleState> state;
     private transient Counter transitions;
     private transient Counter lateReadings;
     private transient Counter refusedCommands;
@@ -123,9 +125,7 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
         // TypeInformation.of(record) gives Flink's POJO serializer (records are supported since Flink 1.19);
         // tests assert it is not a Kryo generic type.
         state = getRuntimeContext().getState(
-                new ValueStateDescriptor<>(STATE_NAME, TypeInformation.of(SensorAlarmState.class)));
-        clock = getRuntimeContext().getState(
-                new ValueStateDescriptor<>(CLOCK_STATE_NAME, TypeInformation.of(SensorClock.class)));
+                new ValueStateDescriptor<>(STATE_NAME, TypeInformation.of(SensorRuleState.class)));
         var metrics = getRuntimeContext().getMetricGroup();
         transitions = metrics.counter(TRANSITIONS);
         lateReadings = metrics.counter(LATE_READINGS);
@@ -164,21 +164,20 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
         if (engine.isEmpty()) {
             return;
         }
-        SensorAlarmState current = state.value();
+        SensorRuleState stored = state.value();
+        SensorAlarmState current = stored == null ? null : stored.alarms();
         RuleOutcome<SensorAlarmState> outcome = engine.onReading(current, reading);
         SensorAlarmState next = outcome.state();
         if (next == current) {
             return; // an out-of-order reading: the engine ignored it
         }
-        // Written every time: the reading time (silence) and the sample window change with every reading.
-        state.update(next);
         emit(outcome.transitions(), registry, out);
         voteInZones(engine, current, next, reading.timestampMs(), setup.zones(), ctx);
-        SensorClock previous = clock.value();
         long now = ctx.timerService().currentProcessingTime();
         SensorClock c = new SensorClock(reading.timestampMs(), now,
-                previous == null ? SensorClock.NO_TIMER : previous.timerAtMs());
-        reschedule(engine, next, c, ctx.timerService());
+                stored == null ? SensorClock.NO_TIMER : stored.clock().timerAtMs());
+        // Written every time: the reading time (silence), the clock and the sample window change with every reading.
+        state.update(new SensorRuleState(next, reschedule(engine, next, c, ctx.timerService())));
     }
 
     private void onCommand(String commandId, AlarmCommand command, RuleSet rules, SiteRegistry registry,
@@ -190,10 +189,11 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
         }
         long now = ctx.timerService().currentProcessingTime();
         SensorAlarmEngine engine = rules.engineFor(command.siteId(), command.sensorId());
+        SensorRuleState stored = state.value();
         CommandOutcome outcome = engine.isEmpty()
                 ? new CommandOutcome(false, "unknown alarm: " + command.siteId() + "/" + command.sensorId()
                         + " is neither a sensor with alarm rules nor a zone", null, List.of())
-                : engine.onCommand(state.value(), command);
+                : engine.onCommand(stored == null ? null : stored.alarms(), command);
         if (!outcome.accepted()) {
             refusedCommands.inc();
             LOG.warn("Command {} {} by '{}' on {}/{} refused: {}", commandId, command.type(), command.actor(),
@@ -201,35 +201,33 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
             ctx.output(COMMAND_RESULTS, CommandResult.refused(commandId, command, outcome.refusal(), now));
             return;
         }
-        state.update(outcome.state());
         emit(outcome.transitions(), registry, out);
         ctx.output(COMMAND_RESULTS, CommandResult.accepted(commandId, command, now));
-        SensorClock c = clock.value();
-        if (c == null) { // a command on a sensor never heard of (suppressed before commissioning)
-            c = new SensorClock(command.atMs(), now, SensorClock.NO_TIMER);
-        }
-        reschedule(engine, outcome.state(), c, ctx.timerService());
+        SensorClock c = stored == null // a command on a sensor never heard of (suppressed before commissioning)
+                ? new SensorClock(command.atMs(), now, SensorClock.NO_TIMER)
+                : stored.clock();
+        state.update(new SensorRuleState(outcome.state(), reschedule(engine, outcome.state(), c,
+                ctx.timerService())));
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<RoutedAlarm> out) throws Exception {
-        SensorAlarmState current = state.value();
-        SensorClock c = clock.value();
-        if (current == null || c == null) {
+        SensorRuleState stored = state.value();
+        if (stored == null || stored.alarms() == null) {
             return;
         }
+        SensorAlarmState current = stored.alarms();
+        SensorClock c = stored.clock();
         ReadOnlyBroadcastState<String, byte[]> registryState = ctx.getBroadcastState(RegistryView.STATE);
         SensorAlarmEngine engine = view.rules(registryState).engineFor(current.siteId(), current.sensorId());
         SiteRegistry registry = view.registry(registryState);
         long now = c.sensorTimeAt(timestamp);
         RuleOutcome<SensorAlarmState> outcome = engine.evaluateAt(current, now);
-        if (outcome.state() != current) {
-            state.update(outcome.state());
-        }
         emit(outcome.transitions(), registry, out);
         voteInZones(engine, current, outcome.state(), now,
                 registry.zonesOf(current.siteId(), current.sensorId()), ctx);
-        reschedule(engine, outcome.state(), c.withTimer(SensorClock.NO_TIMER), ctx.timerService());
+        state.update(new SensorRuleState(outcome.state(), reschedule(engine, outcome.state(),
+                c.withTimer(SensorClock.NO_TIMER), ctx.timerService())));
     }
 
     @Override
@@ -260,8 +258,10 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
      * than needed is kept (it fires, {@link SensorAlarmEngine#evaluateAt} finds nothing due, and the timer is set
      * again): a sensor that reports every second would otherwise delete and register its silence timer on every
      * reading, which costs more than the rules themselves.
+     *
+     * @return {@code c} with the timer now registered, for the caller to store
      */
-    void reschedule(SensorAlarmEngine engine, SensorAlarmState s, SensorClock c, TimerService timers)
+    SensorClock reschedule(SensorAlarmEngine engine, SensorAlarmState s, SensorClock c, TimerService timers)
             throws Exception {
         long deadline = engine.nextDeadline(s);
         long due = deadline == Long.MAX_VALUE ? SensorClock.NO_TIMER : c.processingTimeOf(deadline);
@@ -273,7 +273,7 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
             timers.registerProcessingTimeTimer(due);
             at = due;
         }
-        clock.update(c.withTimer(at));
+        return at == c.timerAtMs() ? c : c.withTimer(at);
     }
 
     /** Tells the sensor's zones when its vote changed (a sensor seen for the first time votes too). */

@@ -2,6 +2,7 @@ package io.tocsin.jobs.alarms;
 
 import io.tocsin.rules.SensorReading;
 import io.tocsin.rules.lifecycle.AlarmCommand;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * What changes one sensor's alarm state: a reading, or a person's command. One stream of both, keyed by
@@ -12,6 +13,7 @@ import io.tocsin.rules.lifecycle.AlarmCommand;
  * @param command   the command, or null for a reading
  * @param commandId the sender's id of the command (carried back in its result); null for a reading
  */
+@TypeInfo(SensorInputTypeInfo.Factory.class) // written by SensorInputSerializer, not the reflective POJO serializer
 public record SensorInput(SensorReading reading, AlarmCommand command, String commandId) {
 
     public static SensorInput of(SensorReading reading) {
