@@ -3,6 +3,7 @@ package io.tocsin.standalone.faults;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.tocsin.jobs.gateways.GatewayFaultPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.LongSupplier;
@@ -221,6 +222,12 @@ class FaultScenariosTest {
             for (AuditedFleet.Gateway g : fleet.gateways()) {
                 assertThat(g.uplink().acknowledgedReadings()).as(g.site() + ": the local alarm reached the platform")
                         .anyMatch(k -> k.startsWith(ScriptedGasDriver.LEAKING + "/gas-high/"));
+            }
+            if (outage.compareTo(GatewayFaultPolicy.DEFAULT.offlineGrace().plusSeconds(10)) > 0) {
+                // ingest stopped cleanly, so it reported every gateway offline: each raised its gateway-offline
+                // fault after the grace time and returned it on reconnecting.
+                assertThat(audit.lines()).as("gateway-offline raised and returned per gateway\n" + audit.table())
+                        .allSatisfy(l -> assertThat(l.gatewayFaultTransitions()).isGreaterThanOrEqualTo(2));
             }
         }
     }

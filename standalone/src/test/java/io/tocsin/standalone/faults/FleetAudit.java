@@ -31,7 +31,8 @@ final class FleetAudit {
     /** One gateway's line. */
     record Line(String site, long sent, long acked, long notAcked, long topicCopies, long topicDistinct,
                 long stored, long lost, long sequenceGaps, long outOfOrder, int alarmsExpected,
-                int alarmsDelivered, int alarmsMissing, int alarmsUnexpected, int alarmCopies) {
+                int alarmsDelivered, int alarmsMissing, int alarmsUnexpected, int alarmCopies,
+                int gatewayFaultTransitions) {
 
         long duplicatesInTopic() {
             return topicCopies - topicDistinct;
@@ -41,19 +42,21 @@ final class FleetAudit {
     /** Totals over the fleet. */
     record Totals(long sent, long acked, long notAcked, long stored, long lost, long duplicatesInTopic,
                   long sequenceGaps, long outOfOrder, int alarmsExpected, int alarmsDelivered, int alarmsMissing,
-                  int alarmsUnexpected, int alarmCopies) {
+                  int alarmsUnexpected, int alarmCopies, int gatewayFaultTransitions) {
 
         @Override
         public String toString() {
             return ("readings sent %d, acked %d, not acked %d, stored %d, LOST %d, duplicated in Kafka %d, sequence gaps %d,"
                     + " out of order %d | alarm transitions expected %d, delivered %d, MISSING %d, unexpected %d,"
-                    + " copies published %d").formatted(sent, acked, notAcked, stored, lost, duplicatesInTopic,
-                    sequenceGaps, outOfOrder, alarmsExpected, alarmsDelivered, alarmsMissing, alarmsUnexpected,
-                    alarmCopies);
+                    + " copies published %d | gateway-offline transitions %d").formatted(sent, acked, notAcked, stored,
+                    lost, duplicatesInTopic, sequenceGaps, outOfOrder, alarmsExpected, alarmsDelivered, alarmsMissing,
+                    alarmsUnexpected, alarmCopies, gatewayFaultTransitions);
         }
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The rule id of gateway-offline faults in alarm ids ({@code site/device/gateway-offline/n}). */
+    static final String GATEWAY_OFFLINE = "/" + io.tocsin.jobs.gateways.GatewayOfflineRule.RULE_ID + "/";
 
     private final List<Line> lines;
 
@@ -137,15 +140,19 @@ final class FleetAudit {
                 .filter(k -> acked.contains(k) && !stored.contains(k)).count();
 
         Set<String> expected = expectedTransitions(g);
-        List<String> delivered = alarms.stream().filter(a -> a.escalationLevel() == 0)
+        List<String> deliveredAll = alarms.stream().filter(a -> a.escalationLevel() == 0)
                 .map(a -> a.alarmId() + " " + a.transition().state()).toList();
+        // Gateway-offline faults follow the connection, not the script: a scenario whose outage outlasts the
+        // fault's grace time expects them (and checks them), the others none.
+        List<String> delivered = deliveredAll.stream().filter(d -> !d.contains(GATEWAY_OFFLINE)).toList();
+        int gatewayFaults = (int) deliveredAll.stream().filter(d -> d.contains(GATEWAY_OFFLINE)).distinct().count();
         Set<String> deliveredDistinct = new LinkedHashSet<>(delivered);
         int missing = (int) expected.stream().filter(e -> !deliveredDistinct.contains(e)).count();
         int unexpected = (int) deliveredDistinct.stream().filter(d -> !expected.contains(d)).count();
         return new Line(g.site(), sent.size(), sent.size() - notAcked, notAcked, copies, distinct.size(),
                 stored == null ? -1 : sent.stream().filter(r -> stored.contains(RecordingUplink.key(r.getSensorId(),
                         r.getTimestampMs()))).count(), lost, gaps, outOfOrder, expected.size(), deliveredDistinct.size(),
-                missing, unexpected, delivered.size());
+                missing, unexpected, delivered.size(), gatewayFaults);
     }
 
     /** The transitions the script must produce: the leaking sensor's readings through the threshold, in time order. */
@@ -223,7 +230,7 @@ final class FleetAudit {
                 sum(Line::duplicatesInTopic), sum(Line::sequenceGaps), sum(Line::outOfOrder),
                 (int) sum(l -> (long) l.alarmsExpected()), (int) sum(l -> (long) l.alarmsDelivered()),
                 (int) sum(l -> (long) l.alarmsMissing()), (int) sum(l -> (long) l.alarmsUnexpected()),
-                (int) sum(l -> (long) l.alarmCopies()));
+                (int) sum(l -> (long) l.alarmCopies()), (int) sum(l -> (long) l.gatewayFaultTransitions()));
     }
 
     private long sum(java.util.function.ToLongFunction<Line> f) {
