@@ -5,7 +5,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tocsin.edge.alarm.LocalAlarms;
+import io.tocsin.edge.buffer.BufferException;
 import io.tocsin.edge.buffer.DiskBuffer;
+import io.tocsin.edge.buffer.DiskFullException;
 import io.tocsin.edge.buffer.Lane;
 import io.tocsin.edge.buffer.StoredBatch;
 import io.tocsin.edge.driver.Driver;
@@ -17,6 +19,7 @@ import io.tocsin.proto.v1.Reading;
 import io.tocsin.proto.v1.TelemetryBatch;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -46,6 +49,12 @@ import org.slf4j.LoggerFactory;
 public final class EdgeAgent implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EdgeAgent.class);
+
+    /**
+     * Urgent readings kept in memory at most while the buffer cannot store them (a full or broken disk): far more
+     * events than a site produces while an operator frees the disk, small enough (a few MB) not to starve the JVM.
+     */
+    static final int MAX_HELD_URGENT_READINGS = 50_000;
 
     /**
      * How the agent ticks, batches and retries.
@@ -98,6 +107,10 @@ public final class EdgeAgent implements AutoCloseable {
     private final Counter batchesSent;
     private final Counter sendFailures;
     private final Counter backlogPublishes;
+    private final Counter urgentLost;
+    /** Urgent batches the buffer could not store yet, oldest first; touched on the polling thread only. */
+    private final ArrayDeque<List<Reading>> heldUrgent = new ArrayDeque<>();
+    private volatile int heldUrgentReadings;
     private final ScheduledExecutorService poller;
     private final Thread sender;
     private volatile Consumer<List<Reading>> localObserver = readings -> { };
@@ -137,11 +150,18 @@ public final class EdgeAgent implements AutoCloseable {
         this.batchesSent = meters.counter("tocsin.edge.batches.sent", "device", deviceId);
         this.sendFailures = meters.counter("tocsin.edge.send.failures", "device", deviceId);
         this.backlogPublishes = meters.counter("tocsin.edge.backlog.publishes", "device", deviceId);
+        this.urgentLost = meters.counter("tocsin.edge.urgent.lost", "device", deviceId);
         Gauge.builder("tocsin.edge.buffer.batches", buffer, DiskBuffer::batches).tag("device", deviceId)
                 .register(meters);
         Gauge.builder("tocsin.edge.buffer.bytes", buffer, DiskBuffer::bytes).tag("device", deviceId)
                 .register(meters);
         Gauge.builder("tocsin.edge.buffer.dropped.readings", buffer, DiskBuffer::droppedReadings)
+                .tag("device", deviceId).register(meters);
+        Gauge.builder("tocsin.edge.buffer.dropped.batches", buffer, DiskBuffer::droppedBatches)
+                .tag("device", deviceId).register(meters);
+        Gauge.builder("tocsin.edge.buffer.disk.full.errors", buffer, DiskBuffer::diskFullErrors)
+                .tag("device", deviceId).register(meters);
+        Gauge.builder("tocsin.edge.urgent.held.readings", this, a -> a.heldUrgentReadings)
                 .tag("device", deviceId).register(meters);
         registerDeviceGauges(this.drivers);
         this.poller = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "edge-poll-" + deviceId));
@@ -289,11 +309,7 @@ public final class EdgeAgent implements AutoCloseable {
                 log.error("Reading observer failed: {}", e.toString(), e);
             }
         }
-        boolean sealed = false;
-        if (!urgent.isEmpty()) {
-            buffer.append(siteId, deviceId, Lane.URGENT, urgent);
-            sealed = true;
-        }
+        boolean sealed = storeUrgent(urgent);
         synchronized (openBatch) {
             if (openBatch.isEmpty()) {
                 openBatchSinceMs = now;
@@ -301,7 +317,7 @@ public final class EdgeAgent implements AutoCloseable {
             openBatch.addAll(telemetry);
             while (openBatch.size() >= settings.maxBatchReadings()) {
                 List<Reading> full = openBatch.subList(0, settings.maxBatchReadings());
-                buffer.append(siteId, deviceId, Lane.TELEMETRY, new ArrayList<>(full));
+                appendTelemetry(new ArrayList<>(full));
                 full.clear();
                 openBatchSinceMs = now;
                 sealed = true;
@@ -321,10 +337,62 @@ public final class EdgeAgent implements AutoCloseable {
     private void sealOpenBatch() {
         synchronized (openBatch) {
             if (!openBatch.isEmpty()) {
-                buffer.append(siteId, deviceId, Lane.TELEMETRY, new ArrayList<>(openBatch));
+                appendTelemetry(new ArrayList<>(openBatch));
                 openBatch.clear();
             }
         }
+    }
+
+    /** A telemetry batch the disk has no room for is dropped; the buffer counted it and warned. */
+    private void appendTelemetry(List<Reading> readings) {
+        try {
+            buffer.append(siteId, deviceId, Lane.TELEMETRY, readings);
+        } catch (DiskFullException e) {
+            log.debug("Telemetry batch of {} reading(s) dropped: {}", readings.size(), e.getMessage());
+        }
+    }
+
+    /**
+     * Commits the urgent readings of this tick, after those held from earlier ticks (in order). What the buffer
+     * cannot store (disk full with no telemetry left to drop, or broken) is held in memory and tried again on
+     * every tick; meanwhile the sender keeps sending and each acknowledged batch frees room. Beyond
+     * {@link #MAX_HELD_URGENT_READINGS} the oldest held are given up, counted and logged at ERROR, never silently.
+     *
+     * @return whether anything was committed
+     */
+    private boolean storeUrgent(List<Reading> urgent) {
+        if (!urgent.isEmpty()) {
+            heldUrgent.addLast(urgent);
+            heldUrgentReadings += urgent.size();
+        }
+        boolean stored = false;
+        while (!heldUrgent.isEmpty()) {
+            List<Reading> oldest = heldUrgent.peekFirst();
+            try {
+                buffer.append(siteId, deviceId, Lane.URGENT, oldest);
+            } catch (BufferException e) {
+                if (heldUrgent.size() == 1 && oldest == urgent) {
+                    log.warn("Edge agent {}/{}: {} urgent reading(s) held in memory until the buffer can store"
+                            + " them: {}", siteId, deviceId, heldUrgentReadings, e.getMessage());
+                }
+                break;
+            }
+            heldUrgent.removeFirst();
+            heldUrgentReadings -= oldest.size();
+            stored = true;
+            if (heldUrgent.isEmpty()) {
+                log.info("Edge agent {}/{}: every held urgent reading is in the buffer again", siteId, deviceId);
+            }
+        }
+        while (heldUrgentReadings > MAX_HELD_URGENT_READINGS) {
+            List<Reading> given = heldUrgent.removeFirst();
+            heldUrgentReadings -= given.size();
+            urgentLost.increment(given.size());
+            log.error("Edge agent {}/{}: LOST {} urgent reading(s) (first {} {}): the buffer could not store them"
+                    + " and more than {} are held in memory", siteId, deviceId, given.size(),
+                    given.get(0).getSensorId(), given.get(0).getUnit(), MAX_HELD_URGENT_READINGS);
+        }
+        return stored;
     }
 
     private void sendLoop() {
@@ -346,8 +414,9 @@ public final class EdgeAgent implements AutoCloseable {
                 }
                 continue;
             }
-            List<StoredBatch> sending = withFollowingBacklog(next.get());
+            List<StoredBatch> sending = List.of();
             try {
+                sending = withFollowingBacklog(next.get());
                 uplink.send(publishOf(sending));
                 buffer.remove(sending);
                 acknowledged.addAndGet(sending.size());
@@ -365,6 +434,13 @@ public final class EdgeAgent implements AutoCloseable {
                     return;
                 }
                 retryDelay = min(retryDelay.multipliedBy(2), settings.maxRetryDelay());
+            } catch (RuntimeException e) {
+                // The buffer failed (a full disk cannot even delete): what was sent stays and is sent again.
+                log.error("Edge agent {}/{}: buffer failed around a send of {} batch(es): {}", siteId, deviceId,
+                        sending.size(), e.toString());
+                if (!pause(settings.maxRetryDelay())) {
+                    return;
+                }
             }
         }
     }
@@ -483,6 +559,16 @@ public final class EdgeAgent implements AutoCloseable {
         return buffer.droppedBatches();
     }
 
+    /** Urgent readings held in memory because the buffer could not store them (disk full). */
+    public int heldUrgentReadings() {
+        return heldUrgentReadings;
+    }
+
+    /** Urgent readings given up because more than {@link #MAX_HELD_URGENT_READINGS} were held. */
+    public long lostUrgentReadings() {
+        return (long) urgentLost.count();
+    }
+
     /** Batches waiting in the buffer. */
     public int pendingBatches() {
         return buffer.batches();
@@ -510,6 +596,11 @@ public final class EdgeAgent implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         sealOpenBatch();
+        storeUrgent(List.of());
+        if (heldUrgentReadings > 0) {
+            log.error("Edge agent {}/{}: LOST {} urgent reading(s) at close: the buffer could not store them",
+                    siteId, deviceId, heldUrgentReadings);
+        }
         for (Driver driver : drivers) {
             try {
                 driver.close();

@@ -36,13 +36,20 @@ import org.slf4j.LoggerFactory;
  *
  * <p>When full (more than {@code maxBytes} of payload or {@code maxBatches} batches), the oldest
  * telemetry batches are deleted and counted; urgent batches (alarms, events) are never deleted, even if
- * that means going over the bound.
+ * that means going over the bound. The same policy applies when the file system runs out of room before that
+ * bound (see {@link #append}).
  *
  * <p>Thread safety: every method is synchronized on the buffer (one JDBC connection).
  */
 public final class DiskBuffer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DiskBuffer.class);
+
+    /**
+     * Appends between two checkpoints of our own (SQLite's automatic one comes only every 1000 pages): often enough
+     * that a database file that cannot grow is noticed while the write-ahead log still has room.
+     */
+    private static final int CHECKPOINT_EVERY_COMMITS = 8;
 
     /** How much a buffer may hold before it drops the oldest telemetry. */
     public record Limits(long maxBytes, int maxBatches) {
@@ -65,18 +72,24 @@ public final class DiskBuffer implements AutoCloseable {
     private final String description;
     private final Connection db;
     private final Limits limits;
-    private final PreparedStatement readSequence;
-    private final PreparedStatement writeSequence;
-    private final PreparedStatement insert;
-    private final PreparedStatement selectHead;
-    private final PreparedStatement selectOldestTelemetry;
-    private final PreparedStatement delete;
-    private final PreparedStatement addToCounter;
+    private PreparedStatement readSequence;
+    private PreparedStatement writeSequence;
+    private PreparedStatement insert;
+    private PreparedStatement selectHead;
+    private PreparedStatement selectOldestTelemetry;
+    private PreparedStatement delete;
+    private PreparedStatement addToCounter;
     private long bytes;
     private int batches;
     private int urgentBatches;
     private long droppedBatches;
     private long droppedReadings;
+    private long unsavedDroppedBatches;
+    private long unsavedDroppedReadings;
+    private boolean diskFull;
+    private int commitsSinceCheckpoint;
+    private long diskFullErrors;
+    private long diskFullEpisodes;
 
     /** Opens (or creates) the buffer in {@code file}. */
     public static DiskBuffer open(Path file, Limits limits) {
@@ -102,6 +115,8 @@ public final class DiskBuffer implements AutoCloseable {
         try {
             db = DriverManager.getConnection(url);
             try (Statement s = db.createStatement()) {
+                // Only takes effect on a new file (before the first table): lets a full disk get pages back.
+                s.execute("PRAGMA auto_vacuum=INCREMENTAL");
                 s.execute("PRAGMA journal_mode=WAL");
                 s.execute("PRAGMA synchronous=FULL");
                 s.execute("PRAGMA locking_mode=EXCLUSIVE");
@@ -121,18 +136,7 @@ public final class DiskBuffer implements AutoCloseable {
                 s.execute("CREATE TABLE IF NOT EXISTS counter (name TEXT PRIMARY KEY, value INTEGER NOT NULL)");
             }
             db.setAutoCommit(false);
-            readSequence = db.prepareStatement("SELECT next FROM device_sequence WHERE site_id = ? AND device_id = ?");
-            writeSequence = db.prepareStatement(
-                    "INSERT OR REPLACE INTO device_sequence (site_id, device_id, next) VALUES (?, ?, ?)");
-            insert = db.prepareStatement("INSERT INTO batch (lane, site_id, device_id, sequence, readings, payload)"
-                    + " VALUES (?, ?, ?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS);
-            selectHead = db.prepareStatement("SELECT id, lane, payload FROM batch ORDER BY lane, id LIMIT ?");
-            selectOldestTelemetry = db.prepareStatement(
-                    "SELECT id, readings, length(payload) FROM batch WHERE lane = " + Lane.TELEMETRY.code
-                            + " ORDER BY id LIMIT 64");
-            delete = db.prepareStatement("DELETE FROM batch WHERE id = ?");
-            addToCounter = db.prepareStatement("INSERT INTO counter (name, value) VALUES (?, ?)"
-                    + " ON CONFLICT (name) DO UPDATE SET value = value + excluded.value");
+            prepareStatements();
             loadTotals();
             db.commit();
         } catch (SQLException e) {
@@ -140,6 +144,21 @@ public final class DiskBuffer implements AutoCloseable {
         }
         log.info("Buffer {} open: {} batches ({} urgent), {} bytes waiting", description, batches, urgentBatches,
                 bytes);
+    }
+
+    private void prepareStatements() throws SQLException {
+        readSequence = db.prepareStatement("SELECT next FROM device_sequence WHERE site_id = ? AND device_id = ?");
+        writeSequence = db.prepareStatement(
+                "INSERT OR REPLACE INTO device_sequence (site_id, device_id, next) VALUES (?, ?, ?)");
+        insert = db.prepareStatement("INSERT INTO batch (lane, site_id, device_id, sequence, readings, payload)"
+                + " VALUES (?, ?, ?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS);
+        selectHead = db.prepareStatement("SELECT id, lane, payload FROM batch ORDER BY lane, id LIMIT ?");
+        selectOldestTelemetry = db.prepareStatement(
+                "SELECT id, readings, length(payload) FROM batch WHERE lane = " + Lane.TELEMETRY.code
+                        + " ORDER BY id LIMIT 64");
+        delete = db.prepareStatement("DELETE FROM batch WHERE id = ?");
+        addToCounter = db.prepareStatement("INSERT INTO counter (name, value) VALUES (?, ?)"
+                + " ON CONFLICT (name) DO UPDATE SET value = value + excluded.value");
     }
 
     private void loadTotals() throws SQLException {
@@ -166,54 +185,241 @@ public final class DiskBuffer implements AutoCloseable {
     /**
      * Numbers the readings as the next batch of {@code siteId/deviceId} and commits it durably; returns
      * the batch as it will be sent. Makes room first by dropping the oldest telemetry if the buffer is full.
+     *
+     * <p>When the file system itself has no room (SQLite reports SQLITE_FULL, or an I/O error on write, which is
+     * how a file-size limit shows), the same drop policy applies: the write-ahead log is checkpointed and
+     * truncated, then the oldest telemetry batches are deleted (1, 2, 4 ... at a time; their pages are reused) and
+     * the append is retried. If that is not enough the append throws {@link DiskFullException}: a telemetry batch
+     * is then counted as dropped, an urgent one must be kept by the caller.
      */
     public synchronized TelemetryBatch append(String siteId, String deviceId, Lane lane, List<Reading> readings) {
+        SQLException failure;
         try {
-            long sequence = 1;
-            readSequence.setString(1, siteId);
-            readSequence.setString(2, deviceId);
-            try (ResultSet rs = readSequence.executeQuery()) {
-                if (rs.next()) {
-                    sequence = rs.getLong(1);
-                }
-            }
-            TelemetryBatch batch = TelemetryBatch.newBuilder().setSiteId(siteId).setDeviceId(deviceId)
-                    .setSequence(sequence).addAllReadings(readings).build();
-            byte[] payload = batch.toByteArray();
-            writeSequence.setString(1, siteId);
-            writeSequence.setString(2, deviceId);
-            writeSequence.setLong(3, sequence + 1);
-            writeSequence.executeUpdate();
-            insert.setInt(1, lane.code);
-            insert.setString(2, siteId);
-            insert.setString(3, deviceId);
-            insert.setLong(4, sequence);
-            insert.setInt(5, readings.size());
-            insert.setBytes(6, payload);
-            insert.executeUpdate();
-            long insertedId;
-            try (ResultSet keys = insert.getGeneratedKeys()) {
-                keys.next();
-                insertedId = keys.getLong(1);
-            }
-            long[] dropped = dropOldestTelemetryToFit(insertedId, payload.length);
-            db.commit();
-            bytes += payload.length - dropped[2];
-            batches += 1 - (int) dropped[0];
-            if (lane == Lane.URGENT) {
-                urgentBatches++;
-            }
-            if (dropped[0] > 0) {
-                droppedBatches += dropped[0];
-                droppedReadings += dropped[1];
-                log.warn("Buffer {} full: dropped the {} oldest telemetry batch(es), {} readings ({} dropped in all)",
-                        description, dropped[0], dropped[1], droppedReadings);
+            TelemetryBatch batch = insertAndCommit(siteId, deviceId, lane, readings);
+            if (++commitsSinceCheckpoint >= CHECKPOINT_EVERY_COMMITS) {
+                commitsSinceCheckpoint = 0;
+                checkpointOrMakeRoom();
             }
             return batch;
         } catch (SQLException e) {
             rollbackQuietly();
-            throw new BufferException("cannot append to buffer " + description + ": " + e.getMessage(), e);
+            if (!isNoRoom(e)) {
+                throw new BufferException("cannot append to buffer " + description + ": " + e.getMessage(), e);
+            }
+            failure = e;
         }
+        noRoom(failure);
+        int dropStep = 1;
+        while (true) {
+            checkpoint();
+            try {
+                return insertAndCommit(siteId, deviceId, lane, readings);
+            } catch (SQLException e) {
+                rollbackQuietly();
+                if (!isNoRoom(e)) {
+                    throw new BufferException("cannot append to buffer " + description + ": " + e.getMessage(), e);
+                }
+                failure = e;
+            }
+            if (!dropOldestTelemetry(dropStep)) {
+                break;
+            }
+            dropStep = Math.min(dropStep * 2, 64);
+        }
+        if (lane == Lane.TELEMETRY) {
+            // Counted now, persisted with the next commit that succeeds.
+            droppedBatches++;
+            droppedReadings += readings.size();
+            unsavedDroppedBatches++;
+            unsavedDroppedReadings += readings.size();
+        }
+        throw new DiskFullException("buffer " + description + " has no room for a " + lane + " batch of "
+                + readings.size() + " reading(s) even without telemetry: " + failure.getMessage(), failure);
+    }
+
+    private TelemetryBatch insertAndCommit(String siteId, String deviceId, Lane lane, List<Reading> readings)
+            throws SQLException {
+        long sequence = 1;
+        readSequence.setString(1, siteId);
+        readSequence.setString(2, deviceId);
+        try (ResultSet rs = readSequence.executeQuery()) {
+            if (rs.next()) {
+                sequence = rs.getLong(1);
+            }
+        }
+        TelemetryBatch batch = TelemetryBatch.newBuilder().setSiteId(siteId).setDeviceId(deviceId)
+                .setSequence(sequence).addAllReadings(readings).build();
+        byte[] payload = batch.toByteArray();
+        writeSequence.setString(1, siteId);
+        writeSequence.setString(2, deviceId);
+        writeSequence.setLong(3, sequence + 1);
+        writeSequence.executeUpdate();
+        insert.setInt(1, lane.code);
+        insert.setString(2, siteId);
+        insert.setString(3, deviceId);
+        insert.setLong(4, sequence);
+        insert.setInt(5, readings.size());
+        insert.setBytes(6, payload);
+        insert.executeUpdate();
+        long insertedId;
+        try (ResultSet keys = insert.getGeneratedKeys()) {
+            keys.next();
+            insertedId = keys.getLong(1);
+        }
+        long[] dropped = dropOldestTelemetryToFit(insertedId, payload.length);
+        long savedBatches = unsavedDroppedBatches;
+        long savedReadings = unsavedDroppedReadings;
+        if (savedBatches > 0) {
+            addToCounters(savedBatches, savedReadings);
+        }
+        db.commit();
+        unsavedDroppedBatches -= savedBatches;
+        unsavedDroppedReadings -= savedReadings;
+        bytes += payload.length - dropped[2];
+        batches += 1 - (int) dropped[0];
+        if (lane == Lane.URGENT) {
+            urgentBatches++;
+        }
+        if (dropped[0] > 0) {
+            droppedBatches += dropped[0];
+            droppedReadings += dropped[1];
+            log.warn("Buffer {} full: dropped the {} oldest telemetry batch(es), {} readings ({} dropped in all)",
+                    description, dropped[0], dropped[1], droppedReadings);
+        }
+        return batch;
+    }
+
+    /** SQLITE_FULL, or an I/O error (how EFBIG of a file-size limit and failed writes show): no room to write. */
+    private static boolean isNoRoom(SQLException e) {
+        int primary = e.getErrorCode() & 0xff;
+        return primary == 13 /* SQLITE_FULL */ || primary == 10 /* SQLITE_IOERR */;
+    }
+
+    /** Counts a write that found no room; the first of an episode is logged at WARN, the others are not. */
+    private void noRoom(SQLException failure) {
+        diskFullErrors++;
+        if (!diskFull) {
+            diskFull = true;
+            diskFullEpisodes++;
+            log.warn("Buffer {}: the file system has no room ({}); dropping the oldest telemetry to make room,"
+                    + " urgent batches are kept", description, failure.getMessage());
+        }
+    }
+
+    /**
+     * Moves the write-ahead log into the database file every few commits. A checkpoint that fails for lack of room
+     * means the database file cannot grow: telemetry is dropped (and the file shrunk) now, while the log still has
+     * room for the deletes. Waiting for the log itself to fill would leave no room even to delete.
+     */
+    private void checkpointOrMakeRoom() {
+        SQLException failure = checkpoint();
+        if (failure == null) {
+            if (diskFull) {
+                diskFull = false;
+                log.info("Buffer {} has room again ({} write(s) found none in all)", description, diskFullErrors);
+            }
+            return;
+        }
+        if (!isNoRoom(failure)) {
+            log.warn("Checkpoint of buffer {} failed: {}", description, failure.getMessage());
+            return;
+        }
+        noRoom(failure);
+        int dropStep = 1;
+        while (failure != null && dropOldestTelemetry(dropStep)) {
+            failure = checkpoint();
+            dropStep = Math.min(dropStep * 2, 64);
+        }
+    }
+
+    /**
+     * Moves the write-ahead log into the database and truncates it (the log's space is the first room to win);
+     * returns the failure, or null.
+     */
+    private SQLException checkpoint() {
+        SQLException failure = null;
+        try {
+            db.setAutoCommit(true);
+            try (Statement s = db.createStatement()) {
+                s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+            }
+        } catch (SQLException e) {
+            log.debug("Checkpoint of buffer {} failed: {}", description, e.toString());
+            failure = e;
+        } finally {
+            try {
+                db.setAutoCommit(false);
+            } catch (SQLException e) {
+                log.debug("Buffer {}: cannot leave auto-commit: {}", description, e.toString());
+            }
+        }
+        return failure;
+    }
+
+    /** Deletes up to {@code max} of the oldest telemetry batches in one commit, counted; false if none went. */
+    private boolean dropOldestTelemetry(int max) {
+        try {
+            List<long[]> victims = new ArrayList<>();
+            try (ResultSet rs = selectOldestTelemetry.executeQuery()) {
+                while (rs.next() && victims.size() < max) {
+                    victims.add(new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)});
+                }
+            }
+            if (victims.isEmpty()) {
+                db.commit();
+                return false;
+            }
+            long readingCount = 0;
+            long byteCount = 0;
+            for (long[] victim : victims) {
+                delete.setLong(1, victim[0]);
+                delete.executeUpdate();
+                readingCount += victim[1];
+                byteCount += victim[2];
+            }
+            addToCounters(victims.size(), readingCount);
+            try (Statement s = db.createStatement()) {
+                // Gives the freed pages back to the file system: a checkpoint then no longer has to write the
+                // pages beyond the end of a database file that cannot grow.
+                // Through sqlite-jdbc each execution frees one page: repeat until the free list is empty.
+                while (freePages(s) > 0) {
+                    s.execute("PRAGMA incremental_vacuum");
+                }
+            }
+            if (log.isDebugEnabled()) {
+                try (Statement s = db.createStatement();
+                     ResultSet pages = s.executeQuery("SELECT * FROM pragma_page_count, pragma_freelist_count")) {
+                    pages.next();
+                    log.debug("Buffer {}: dropped {} telemetry batch(es), {} pages left, {} free", description,
+                            victims.size(), pages.getLong(1), pages.getLong(2));
+                }
+            }
+            db.commit();
+            batches -= victims.size();
+            bytes -= byteCount;
+            droppedBatches += victims.size();
+            droppedReadings += readingCount;
+            return true;
+        } catch (SQLException e) {
+            rollbackQuietly();
+            log.debug("Buffer {}: cannot drop telemetry to make room: {}", description, e.toString());
+            return false;
+        }
+    }
+
+    private static long freePages(Statement s) throws SQLException {
+        try (ResultSet rs = s.executeQuery("PRAGMA freelist_count")) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
+    }
+
+    private void addToCounters(long batchCount, long readingCount) throws SQLException {
+        addToCounter.setString(1, "dropped_batches");
+        addToCounter.setLong(2, batchCount);
+        addToCounter.executeUpdate();
+        addToCounter.setString(1, "dropped_readings");
+        addToCounter.setLong(2, readingCount);
+        addToCounter.executeUpdate();
     }
 
     /** Deletes oldest telemetry rows until the new row fits; returns {batches, readings, bytes} deleted. */
@@ -248,12 +454,7 @@ public final class DiskBuffer implements AutoCloseable {
             }
         }
         if (droppedRows > 0) {
-            addToCounter.setString(1, "dropped_batches");
-            addToCounter.setLong(2, droppedRows);
-            addToCounter.executeUpdate();
-            addToCounter.setString(1, "dropped_readings");
-            addToCounter.setLong(2, droppedReadingCount);
-            addToCounter.executeUpdate();
+            addToCounters(droppedRows, droppedReadingCount);
         }
         return new long[] {droppedRows, droppedReadingCount, droppedByteCount};
     }
@@ -298,27 +499,43 @@ public final class DiskBuffer implements AutoCloseable {
      */
     public synchronized void remove(List<StoredBatch> acknowledged) {
         try {
-            int removedBatches = 0;
-            long removedBytes = 0;
-            int removedUrgent = 0;
-            for (StoredBatch stored : acknowledged) {
-                delete.setLong(1, stored.id());
-                if (delete.executeUpdate() == 1) {
-                    removedBatches++;
-                    removedBytes += stored.batch().getSerializedSize();
-                    if (stored.lane() == Lane.URGENT) {
-                        removedUrgent++;
-                    }
-                }
-            }
-            db.commit();
-            batches -= removedBatches;
-            bytes -= removedBytes;
-            urgentBatches -= removedUrgent;
+            removeAndCommit(acknowledged);
         } catch (SQLException e) {
             rollbackQuietly();
-            throw new BufferException("cannot remove batches from buffer " + description + ": " + e.getMessage(), e);
+            if (!isNoRoom(e)) {
+                throw new BufferException("cannot remove batches from buffer " + description + ": " + e.getMessage(),
+                        e);
+            }
+            // A delete needs room in the write-ahead log too: make some and try once more.
+            checkpoint();
+            try {
+                removeAndCommit(acknowledged);
+            } catch (SQLException again) {
+                rollbackQuietly();
+                throw new DiskFullException("cannot remove batches from buffer " + description + ": "
+                        + again.getMessage(), again);
+            }
         }
+    }
+
+    private void removeAndCommit(List<StoredBatch> acknowledged) throws SQLException {
+        int removedBatches = 0;
+        long removedBytes = 0;
+        int removedUrgent = 0;
+        for (StoredBatch stored : acknowledged) {
+            delete.setLong(1, stored.id());
+            if (delete.executeUpdate() == 1) {
+                removedBatches++;
+                removedBytes += stored.batch().getSerializedSize();
+                if (stored.lane() == Lane.URGENT) {
+                    removedUrgent++;
+                }
+            }
+        }
+        db.commit();
+        batches -= removedBatches;
+        bytes -= removedBytes;
+        urgentBatches -= removedUrgent;
     }
 
     /** Runs SQLite's own consistency check; "ok" when the file is sound. */
@@ -355,11 +572,55 @@ public final class DiskBuffer implements AutoCloseable {
         return droppedReadings;
     }
 
+    /** Appends that found no room on the file system (each retried after dropping telemetry), since open. */
+    public synchronized long diskFullErrors() {
+        return diskFullErrors;
+    }
+
+    /** Times the buffer ran out of file-system room since open (one WARN each). */
+    public synchronized long diskFullEpisodes() {
+        return diskFullEpisodes;
+    }
+
+    /** Whether the last append found the file system full (until an append succeeds at its first try). */
+    public synchronized boolean diskFull() {
+        return diskFull;
+    }
+
+    /**
+     * Rolls back after a failed statement and makes the connection usable again. After a failed write (seen with
+     * SQLITE_IOERR_WRITE under a file-size limit) SQLite has already rolled the transaction back itself and
+     * sqlite-jdbc has released the prepared statements: without a fresh transaction and fresh statements every
+     * later call would fail ("cannot commit - no transaction is active", "statement is not executing").
+     */
     private void rollbackQuietly() {
         try {
             db.rollback();
         } catch (SQLException e) {
-            log.debug("Rollback of buffer {} failed", description, e);
+            log.debug("Rollback of buffer {} failed: {}", description, e.toString());
+        }
+        try {
+            db.setAutoCommit(true);
+        } catch (SQLException e) {
+            log.debug("Buffer {}: no transaction to end: {}", description, e.toString());
+        }
+        try {
+            db.setAutoCommit(false);
+        } catch (SQLException e) {
+            log.debug("Buffer {}: cannot restart the transaction: {}", description, e.toString());
+        }
+        for (PreparedStatement statement : List.of(readSequence, writeSequence, insert, selectHead,
+                selectOldestTelemetry, delete, addToCounter)) {
+            try {
+                statement.close();
+            } catch (SQLException e) {
+                log.debug("Buffer {}: cannot close a statement: {}", description, e.toString());
+            }
+        }
+        try {
+            prepareStatements();
+        } catch (SQLException e) {
+            log.debug("Buffer {}: cannot prepare the statements again: {}", description, e.toString());
         }
     }
 
