@@ -25,4 +25,22 @@ public record SensorClock(long readingTimeMs, long arrivalMs, long timerAtMs) {
     public SensorClock withTimer(long at) {
         return new SensorClock(readingTimeMs, arrivalMs, at);
     }
+
+    /**
+     * Keeps exactly one processing-time timer, at the processing time of the sensor-clock {@code deadlineSensorMs}
+     * ({@code Long.MAX_VALUE}: none): replaces the registered timer when the due time changed. Used by the stages
+     * that hold one timer per key (gateways, field events); returns the clock with the new timer.
+     */
+    public SensorClock withOnlyTimerAt(long deadlineSensorMs, org.apache.flink.streaming.api.TimerService timers) {
+        long due = deadlineSensorMs == Long.MAX_VALUE ? NO_TIMER : processingTimeOf(deadlineSensorMs);
+        if (due != timerAtMs) {
+            if (timerAtMs != NO_TIMER) {
+                timers.deleteProcessingTimeTimer(timerAtMs);
+            }
+            if (due != NO_TIMER) {
+                timers.registerProcessingTimeTimer(due);
+            }
+        }
+        return withTimer(due);
+    }
 }

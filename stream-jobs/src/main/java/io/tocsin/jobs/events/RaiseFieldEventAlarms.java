@@ -298,16 +298,7 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
                 deadline = Math.min(deadline, alarms.nextDeadline(rule, s));
             }
         }
-        long due = deadline == Long.MAX_VALUE ? SensorClock.NO_TIMER : c.processingTimeOf(deadline);
-        if (due != c.timerAtMs()) {
-            if (c.timerAtMs() != SensorClock.NO_TIMER) {
-                timers.deleteProcessingTimeTimer(c.timerAtMs());
-            }
-            if (due != SensorClock.NO_TIMER) {
-                timers.registerProcessingTimeTimer(due);
-            }
-        }
-        clock.update(c.withTimer(due));
+        clock.update(c.withOnlyTimerAt(deadline, timers));
     }
 
     private void emit(List<AlarmTransition> ts, SiteRegistry registry, Collector<RoutedAlarm> out) {

@@ -197,17 +197,7 @@ public class RaiseGatewayFaults extends KeyedBroadcastProcessFunction<String, Ga
     /** One timer per gateway, at the engine's next deadline (the grace running out, a shelve expiring). */
     private void reschedule(SensorAlarmEngine engine, SensorAlarmState s, SensorClock c, TimerService timers)
             throws Exception {
-        long deadline = engine.nextDeadline(s);
-        long due = deadline == Long.MAX_VALUE ? SensorClock.NO_TIMER : c.processingTimeOf(deadline);
-        if (due != c.timerAtMs()) {
-            if (c.timerAtMs() != SensorClock.NO_TIMER) {
-                timers.deleteProcessingTimeTimer(c.timerAtMs());
-            }
-            if (due != SensorClock.NO_TIMER) {
-                timers.registerProcessingTimeTimer(due);
-            }
-        }
-        clock.update(c.withTimer(due));
+        clock.update(c.withOnlyTimerAt(engine.nextDeadline(s), timers));
     }
 
     private void emit(List<AlarmTransition> ts, SiteRegistry registry, Collector<RoutedAlarm> out) {
