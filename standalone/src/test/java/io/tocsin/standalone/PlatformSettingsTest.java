@@ -22,7 +22,7 @@ class PlatformSettingsTest {
         assertThat(settings.topics()).isEqualTo(Platform.Topics.standard());
         assertThat(settings.partitions()).isEqualTo(4);
         assertThat(settings.kafkaDeliveryTimeout()).isEqualTo(Duration.ofSeconds(30));
-        assertThat(settings.checkpointInterval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(settings.checkpointInterval()).isEqualTo(Duration.ofSeconds(30));
         assertThat(settings.rules()).isEqualTo(Platform.DEMO_RULES);
         assertThat(settings.registry()).isEqualTo(RegistryFileText.shippedDemo());
         assertThat(settings.webhooks()).isNull();

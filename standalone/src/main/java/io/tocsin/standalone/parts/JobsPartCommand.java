@@ -4,11 +4,7 @@ import io.tocsin.jobs.alarms.AlarmJob;
 import io.tocsin.jobs.alarms.RuleFileText;
 import io.tocsin.jobs.kafka.KafkaEndpoints;
 import io.tocsin.jobs.registry.RegistryFileText;
-import io.tocsin.jobs.timeseries.AlarmEventLines;
 import io.tocsin.jobs.timeseries.InfluxDbSettings;
-import io.tocsin.jobs.timeseries.InfluxDbSink;
-import io.tocsin.jobs.timeseries.ReadingLines;
-import io.tocsin.jobs.timeseries.RollupLines;
 import io.tocsin.jobs.timeseries.TimeSeriesJob;
 import io.tocsin.standalone.Platform;
 import java.nio.file.Path;
@@ -74,8 +70,8 @@ public final class JobsPartCommand implements Callable<Integer> {
     @Option(names = "--registry", description = "Site registry file (default: the demo's sites).")
     Path registry;
 
-    @Option(names = "--checkpoint-interval", defaultValue = "PT5S",
-            description = "Checkpoint interval, ISO-8601 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--checkpoint-interval", defaultValue = "PT30S",
+            description = "Checkpoint interval, ISO-8601 (default: ${DEFAULT-VALUE}); what a restarted job replays.")
     Duration checkpointInterval;
 
     @Option(names = "--no-time-series", description = "Run the alarm job only.")
@@ -94,7 +90,8 @@ public final class JobsPartCommand implements Callable<Integer> {
         List<JobID> jobs = new ArrayList<>();
         try {
             cluster.start();
-            jobs.add(submit(cluster, AlarmJob.JOB_NAME, "alarms", env -> new AlarmJob(
+            jobs.add(submit(cluster, AlarmJob.JOB_NAME, "alarms",
+                    AlarmJob.recommendedConfiguration(checkpointInterval), env -> new AlarmJob(
                     KafkaEndpoints.telemetrySource(bootstrap, topics.telemetry(), KafkaEndpoints.DEFAULT_GROUP_ID),
                     KafkaEndpoints.commandSource(bootstrap, topics.commands(), KafkaEndpoints.DEFAULT_GROUP_ID),
                     KafkaEndpoints.registrySource(bootstrap, topics.registry(), KafkaEndpoints.DEFAULT_GROUP_ID),
@@ -105,13 +102,10 @@ public final class JobsPartCommand implements Callable<Integer> {
                     .buildPipeline(env)));
             if (!noTimeSeries) {
                 InfluxDbSettings store = InfluxDbSettings.of(storeUrl, storeToken, storeOrg, storeBucket);
-                jobs.add(submit(cluster, TimeSeriesJob.JOB_NAME, "time-series", env -> new TimeSeriesJob(
-                        KafkaEndpoints.telemetrySource(bootstrap, topics.telemetry(), TimeSeriesJob.DEFAULT_GROUP_ID),
-                        new InfluxDbSink<>(store, new ReadingLines()),
-                        new InfluxDbSink<>(store, new RollupLines()),
-                        KafkaEndpoints.alarmEventSource(bootstrap, topics.alarms(), TimeSeriesJob.DEFAULT_GROUP_ID),
-                        new InfluxDbSink<>(store, new AlarmEventLines()))
-                        .buildPipeline(env)));
+                jobs.add(submit(cluster, TimeSeriesJob.JOB_NAME, "time-series",
+                        TimeSeriesJob.recommendedConfiguration(checkpointInterval),
+                        env -> TimeSeriesJob.onKafka(bootstrap, topics.telemetry(), topics.alarms(), store)
+                                .buildPipeline(env)));
             }
             PartLifecycle.announceReady("jobs", "jobs=" + jobs.size() + " checkpoints=" + checkpoints.toAbsolutePath());
             lifecycle.awaitStopRequest();
@@ -134,10 +128,9 @@ public final class JobsPartCommand implements Callable<Integer> {
         return 0;
     }
 
-    private JobID submit(MiniCluster cluster, String jobName, String folder,
+    private JobID submit(MiniCluster cluster, String jobName, String folder, Configuration conf,
                          Consumer<StreamExecutionEnvironment> pipeline) throws Exception {
         Path jobCheckpoints = checkpoints.resolve(folder).toAbsolutePath();
-        Configuration conf = AlarmJob.recommendedConfiguration(checkpointInterval);
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, jobCheckpoints.toUri().toString());
         conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
                 ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);

@@ -90,11 +90,20 @@ public final class AlarmJob {
     public static final String COMMAND_RESULT_SINK_UID = "command-result-sink";
 
     /**
-     * Longest time a record may wait in a network buffer before it is sent on. Flink's default is 100 ms,
-     * which at low rates (one reading a second) would be added to every alarm. Measured here: 1 ms brings
-     * alarm p99 through Kafka and Flink from 35–111 ms down to 9–12 ms (see shared/DEPENDENCIES.md).
+     * Longest time a reading may wait in a network buffer on its way to the rules (the job's one busy edge).
+     * Flink's default is 100 ms, which at low rates (one reading a second) would be added to every alarm.
+     * Measured here: 1 ms brings alarm p99 through Kafka and Flink from 35–111 ms down to 9–12 ms (see
+     * shared/DEPENDENCIES.md). At high rates buffers fill before the timeout.
      */
     public static final Duration BUFFER_TIMEOUT = Duration.ofMillis(1);
+
+    /**
+     * Buffer timeout of every other edge (alarms, zone votes, commands, registry, status, field events): zero,
+     * a flush per record. They carry a few records a second at most, so a flush each costs nothing, whereas a
+     * timeout above zero starts a flusher thread per edge that wakes every millisecond whether or not anything
+     * was written: nine of them took about a third of a core at 50,000 readings/s on a 2-core machine.
+     */
+    public static final Duration EVENT_BUFFER_TIMEOUT = Duration.ZERO;
 
     /**
      * Number of key groups of the keyed state, i.e. the highest parallelism the job can ever be rescaled to.
@@ -202,9 +211,10 @@ public final class AlarmJob {
 
     /** Adds the alarm pipeline to {@code env}; nothing runs until the caller executes the environment. */
     public DataStreamSink<RoutedAlarm> buildPipeline(StreamExecutionEnvironment env) {
-        long bufferTimeoutMs = BUFFER_TIMEOUT.toMillis();
-        // The buffer timeout is also set per operator so the latency bound holds whatever the environment's
-        // default is (a launcher may forget recommendedConfiguration()).
+        long bufferTimeoutMs = EVENT_BUFFER_TIMEOUT.toMillis();
+        // The buffer timeout is set per operator so the latency bound holds whatever the environment's
+        // default is (a launcher may forget recommendedConfiguration()): readings' edge BUFFER_TIMEOUT, the
+        // rest EVENT_BUFFER_TIMEOUT.
         // Field events (unit event:*) leave the decoder on a side output, for their own stage.
         SingleOutputStreamOperator<SensorReading> decoded = env.fromSource(telemetrySource,
                         WatermarkStrategy.noWatermarks(), "Telemetry source",
@@ -220,7 +230,7 @@ public final class AlarmJob {
                 .setBufferTimeout(bufferTimeoutMs)
                 .assignTimestampsAndWatermarks(readingTime())
                 .uid(READING_TIME_UID).name("Reading event time")
-                .setBufferTimeout(bufferTimeoutMs);
+                .setBufferTimeout(BUFFER_TIMEOUT.toMillis());
 
         SingleOutputStreamOperator<SensorInput> commands = null;
         if (commandSource != null) {
@@ -232,7 +242,8 @@ public final class AlarmJob {
                     .uid(DECODE_COMMAND_UID).name("Decode alarm command")
                     .setBufferTimeout(bufferTimeoutMs);
             inputs = inputs.union(commands.assignTimestampsAndWatermarks(commandTime())
-                    .uid("command-event-time").name("Command event time"));
+                    .uid("command-event-time").name("Command event time")
+                    .setBufferTimeout(bufferTimeoutMs));
         }
 
         BroadcastStream<RegistryEntry> registry = registryStream(env).broadcast(RegistryView.STATE);
@@ -306,7 +317,7 @@ public final class AlarmJob {
                         options.escalation().controlRoomId()), TypeInformation.of(RoutedAlarm.class))
                 .uid(FIELD_EVENT_UID).name("Raise field event alarms")
                 .setMaxParallelism(MAX_PARALLELISM)
-                .setBufferTimeout(BUFFER_TIMEOUT.toMillis());
+                .setBufferTimeout(EVENT_BUFFER_TIMEOUT.toMillis());
     }
 
     /**
@@ -315,7 +326,7 @@ public final class AlarmJob {
      */
     private SingleOutputStreamOperator<RoutedAlarm> gatewayFaults(StreamExecutionEnvironment env,
             SingleOutputStreamOperator<SensorInput> commands, BroadcastStream<RegistryEntry> registry) {
-        long bufferTimeoutMs = BUFFER_TIMEOUT.toMillis();
+        long bufferTimeoutMs = EVENT_BUFFER_TIMEOUT.toMillis();
         DataStream<GatewayInput> inputs = env.fromSource(statusSource, WatermarkStrategy.noWatermarks(),
                         "Status source", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
                 .uid(STATUS_SOURCE_UID)
@@ -364,11 +375,13 @@ public final class AlarmJob {
                             WatermarkStrategy.noWatermarks(), "No registry topic")
                     .uid(REGISTRY_SOURCE_UID)
                     .filter(Objects::nonNull)
-                    .uid("no-registry-filter").name("No registry records");
+                    .uid("no-registry-filter").name("No registry records")
+                    .setBufferTimeout(EVENT_BUFFER_TIMEOUT.toMillis());
         }
         return env.fromSource(registrySource, WatermarkStrategy.<RegistryEntry>forMonotonousTimestamps()
                         .withIdleness(options.idleTimeout()), "Registry source", TypeInformation.of(RegistryEntry.class))
-                .uid(REGISTRY_SOURCE_UID);
+                .uid(REGISTRY_SOURCE_UID)
+                .setBufferTimeout(EVENT_BUFFER_TIMEOUT.toMillis());
     }
 
     /**
@@ -384,7 +397,7 @@ public final class AlarmJob {
      *       interrupt alarms.</li>
      *   <li>Restarts forever with a short exponential back-off: giving up would mean no alarms at all;
      *       operators watch the restart count instead.</li>
-     *   <li>{@link #BUFFER_TIMEOUT} as the default for every operator.</li>
+     *   <li>{@link #BUFFER_TIMEOUT} as the default for every operator (the job sets its own per operator).</li>
      *   <li>No Kryo fallback: a type Flink cannot serialise as a POJO fails at submission, not silently slower
      *       and without schema evolution.</li>
      *   <li>Object reuse: chained operators hand records on without a deep copy each (a copy per reading and

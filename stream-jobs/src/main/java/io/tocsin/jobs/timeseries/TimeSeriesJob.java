@@ -1,10 +1,16 @@
 package io.tocsin.jobs.timeseries;
 
+import io.tocsin.jobs.alarms.AlarmJob;
+import io.tocsin.jobs.kafka.KafkaEndpoints;
 import io.tocsin.jobs.routing.RoutedAlarm;
 import io.tocsin.jobs.telemetry.DecodeTelemetryBatch;
 import java.time.Duration;
 import io.tocsin.rules.SensorReading;
 import java.util.Objects;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -51,11 +57,52 @@ public final class TimeSeriesJob {
     public static final Duration ALLOWED_LATENESS = Duration.ofMinutes(2);
     public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
 
+    /**
+     * Buffer timeout of this job's network edges: Flink's default. A reading stored 100 ms later changes nothing
+     * for a control room, while the alarm job's 1 ms would start flusher threads here that wake every millisecond
+     * and take CPU from the alarms on a small machine.
+     */
+    public static final Duration BUFFER_TIMEOUT = Duration.ofMillis(100);
+
+    /**
+     * Fetch at least 64 KiB or wait up to 200 ms: this job is not on the alarm path, and on a busy broker every
+     * consumer that fetches as soon as one record is there sends a fetch request per produce request.
+     */
+    static final int FETCH_MIN_BYTES = 64 * 1024;
+    static final int FETCH_MAX_WAIT_MS = 200;
+
     private final Source<byte[], ?, ?> telemetrySource;
     private final Sink<SensorReading> readingsSink;
     private final Sink<ReadingRollup> rollupSink;
     private final Source<byte[], ?, ?> alarmSource;
     private final Sink<RoutedAlarm> alarmEventSink;
+
+    /**
+     * The job as every launcher runs it: telemetry and alarms from Kafka; readings, one-minute rollups and alarm
+     * events to an InfluxDB-API store.
+     */
+    public static TimeSeriesJob onKafka(String bootstrapServers, String telemetryTopic, String alarmsTopic,
+            InfluxDbSettings store) {
+        Properties telemetryConsumer = new Properties();
+        telemetryConsumer.setProperty(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, String.valueOf(FETCH_MIN_BYTES));
+        telemetryConsumer.setProperty(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, String.valueOf(FETCH_MAX_WAIT_MS));
+        return new TimeSeriesJob(
+                KafkaEndpoints.telemetrySource(bootstrapServers, telemetryTopic, DEFAULT_GROUP_ID, telemetryConsumer),
+                new InfluxDbSink<>(store, new ReadingLines()),
+                new InfluxDbSink<>(store, new RollupLines()),
+                KafkaEndpoints.alarmEventSource(bootstrapServers, alarmsTopic, DEFAULT_GROUP_ID),
+                new InfluxDbSink<>(store, new AlarmEventLines()));
+    }
+
+    /**
+     * The alarm job's settings ({@link AlarmJob#recommendedConfiguration}: checkpoints, restarts, no Kryo, object
+     * reuse) with this job's {@link #BUFFER_TIMEOUT}.
+     */
+    public static Configuration recommendedConfiguration(Duration checkpointInterval) {
+        Configuration conf = AlarmJob.recommendedConfiguration(checkpointInterval);
+        conf.set(ExecutionOptions.BUFFER_TIMEOUT, BUFFER_TIMEOUT);
+        return conf;
+    }
 
     /** Readings only. */
     public TimeSeriesJob(Source<byte[], ?, ?> telemetrySource, Sink<SensorReading> readingsSink) {
