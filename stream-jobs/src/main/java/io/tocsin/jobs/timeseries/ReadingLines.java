@@ -1,8 +1,8 @@
 package io.tocsin.jobs.timeseries;
 
-import com.influxdb.client.domain.WritePrecision;
-import com.influxdb.client.write.Point;
+import io.tocsin.rules.ReadingQuality;
 import io.tocsin.rules.SensorReading;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -19,19 +19,22 @@ public final class ReadingLines implements LineProtocolFormatter<SensorReading> 
 
     public static final String MEASUREMENT = "reading";
 
+    private static final String[] QUALITY = Arrays.stream(ReadingQuality.values())
+            .map(q -> q.name().toLowerCase(Locale.ROOT)).toArray(String[]::new);
+
     @Override
     public String toLine(SensorReading reading) {
-        Point point = Point.measurement(MEASUREMENT)
-                .addTag("site", reading.siteId())
-                .addTag("sensor", reading.sensorId())
-                .addField("quality", reading.quality().name().toLowerCase(Locale.ROOT))
-                .time(reading.timestampMs(), WritePrecision.MS);
+        // Tags and fields in key order, as influxdb-client-java's Point writes them (see LineBuilder for why not Point).
+        LineBuilder line = new LineBuilder(MEASUREMENT);
         if (reading.deviceId() != null && !reading.deviceId().isEmpty()) {
-            point.addTag("device", reading.deviceId());
+            line.tag("device", reading.deviceId());
         }
+        line.tag("sensor", reading.sensorId())
+                .tag("site", reading.siteId())
+                .field("quality", QUALITY[reading.quality().ordinal()]);
         if (Double.isFinite(reading.value())) {
-            point.addField("value", reading.value());
+            line.field("value", reading.value());
         }
-        return point.toLineProtocol();
+        return line.timeMs(reading.timestampMs());
     }
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tocsin.rules.ReadingQuality;
 import io.tocsin.rules.SensorReading;
+import com.influxdb.client.domain.WritePrecision;
+import com.influxdb.client.write.Point;
 import org.junit.jupiter.api.Test;
 
 class ReadingLinesTest {
@@ -38,5 +40,33 @@ class ReadingLinesTest {
         String line = lines.toLine(new SensorReading("s", "", "x", 5L, 2.0, ReadingQuality.UNCERTAIN));
 
         assertThat(line).isEqualTo("reading,sensor=x,site=s quality=\"uncertain\",value=2.0 5");
+    }
+
+    /** influxdb-client-java's own Point is the oracle: the hand-written formatter must write the same bytes. */
+    @Test
+    void linesAreTheSameAsInfluxDbClientPointWrites() {
+        String[] ids = {"gas-01", "park 1", "a,b=c", "tab\there", "line\nbreak", "back\\slash", "汉字-01", ""};
+        double[] values = {0, -0.0, 12.5, 2.0, 1e-7, -3.25e-4, 1e7, 123456789.125, 1e20, -1.7976931348623157e308,
+                Double.MIN_VALUE, Double.NaN, Double.POSITIVE_INFINITY};
+        for (String id : ids) {
+            for (double value : values) {
+                for (ReadingQuality quality : ReadingQuality.values()) {
+                    SensorReading r = new SensorReading("site-" + id, id, "sensor-" + id, 1_790_000_000_123L, value,
+                            quality);
+                    Point point = Point.measurement(ReadingLines.MEASUREMENT)
+                            .addTag("site", r.siteId())
+                            .addTag("sensor", r.sensorId())
+                            .addField("quality", quality.name().toLowerCase(java.util.Locale.ROOT))
+                            .time(r.timestampMs(), WritePrecision.MS);
+                    if (!id.isEmpty()) {
+                        point.addTag("device", id);
+                    }
+                    if (Double.isFinite(value)) {
+                        point.addField("value", value);
+                    }
+                    assertThat(lines.toLine(r)).as("id %s value %s", id, value).isEqualTo(point.toLineProtocol());
+                }
+            }
+        }
     }
 }
