@@ -7,12 +7,12 @@ import io.tocsin.jobs.registry.RegistryFileText;
 import io.tocsin.jobs.registry.RegistryView;
 import io.tocsin.jobs.registry.SiteRegistry;
 import io.tocsin.jobs.registry.ZoneEntry;
+import io.tocsin.jobs.routing.AlarmEmitter;
 import io.tocsin.jobs.routing.RoutedAlarm;
 import io.tocsin.jobs.routing.StationRouting;
 import io.tocsin.jobs.zones.ZoneInput;
 import io.tocsin.rules.AlarmKind;
 import io.tocsin.rules.AlarmRule;
-import io.tocsin.rules.AlarmTransition;
 import io.tocsin.rules.RuleOutcome;
 import io.tocsin.rules.SensorReading;
 import io.tocsin.rules.config.RuleSet;
@@ -92,7 +92,7 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
     private final String controlRoomId;
 
     private transient ValueState<SensorRuleState> state;
-    private transient Counter transitions;
+    private transient AlarmEmitter emitter;
     private transient Counter lateReadings;
     private transient Counter refusedCommands;
     private transient Counter refusedRegistryRecords;
@@ -127,7 +127,7 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
         state = getRuntimeContext().getState(
                 new ValueStateDescriptor<>(STATE_NAME, TypeInformation.of(SensorRuleState.class)));
         var metrics = getRuntimeContext().getMetricGroup();
-        transitions = metrics.counter(TRANSITIONS);
+        emitter = new AlarmEmitter(LOG, "Alarm", controlRoomId, metrics.counter(TRANSITIONS));
         lateReadings = metrics.counter(LATE_READINGS);
         refusedCommands = metrics.counter(REFUSED_COMMANDS);
         refusedRegistryRecords = metrics.counter(REFUSED_REGISTRY_RECORDS);
@@ -171,7 +171,7 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
         if (next == current) {
             return; // an out-of-order reading: the engine ignored it
         }
-        emit(outcome.transitions(), registry, out);
+        emitter.emit(outcome.transitions(), registry, out);
         voteInZones(engine, current, next, reading.timestampMs(), setup.zones(), ctx);
         long now = ctx.timerService().currentProcessingTime();
         SensorClock c = new SensorClock(reading.timestampMs(), now,
@@ -201,7 +201,7 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
             ctx.output(COMMAND_RESULTS, CommandResult.refused(commandId, command, outcome.refusal(), now));
             return;
         }
-        emit(outcome.transitions(), registry, out);
+        emitter.emit(outcome.transitions(), registry, out);
         ctx.output(COMMAND_RESULTS, CommandResult.accepted(commandId, command, now));
         SensorClock c = stored == null // a command on a sensor never heard of (suppressed before commissioning)
                 ? new SensorClock(command.atMs(), now, SensorClock.NO_TIMER)
@@ -223,7 +223,7 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
         SiteRegistry registry = view.registry(registryState);
         long now = c.sensorTimeAt(timestamp);
         RuleOutcome<SensorAlarmState> outcome = engine.evaluateAt(current, now);
-        emit(outcome.transitions(), registry, out);
+        emitter.emit(outcome.transitions(), registry, out);
         voteInZones(engine, current, outcome.state(), now,
                 registry.zonesOf(current.siteId(), current.sensorId()), ctx);
         state.update(new SensorRuleState(outcome.state(), reschedule(engine, outcome.state(),
@@ -308,17 +308,5 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
             }
         }
         return fault ? MemberState.FAULT : MemberState.NORMAL;
-    }
-
-    private void emit(List<AlarmTransition> ts, SiteRegistry registry, Collector<RoutedAlarm> out) {
-        for (AlarmTransition t : ts) {
-            RoutedAlarm routed = StationRouting.route(t, registry, controlRoomId, "");
-            // Transitions are rare and are what people act on: worth one log line each.
-            LOG.info("Alarm {} {} ({} {}, {}): value {} limit {} at {} [rules {}] to {}", t.alarmId(), t.state(),
-                    t.kind(), t.severity(), t.cause(), t.value(), t.threshold(), t.eventTimeMs(), t.ruleSetVersion(),
-                    routed.stationIds());
-            transitions.inc();
-            out.collect(routed);
-        }
     }
 }

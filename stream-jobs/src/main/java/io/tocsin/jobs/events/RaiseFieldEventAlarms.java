@@ -8,6 +8,7 @@ import io.tocsin.jobs.registry.RegistryEntry;
 import io.tocsin.jobs.registry.RegistryFileText;
 import io.tocsin.jobs.registry.RegistryView;
 import io.tocsin.jobs.registry.SiteRegistry;
+import io.tocsin.jobs.routing.AlarmEmitter;
 import io.tocsin.jobs.routing.RoutedAlarm;
 import io.tocsin.jobs.routing.StationRouting;
 import io.tocsin.rules.AlarmTransition;
@@ -85,6 +86,7 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
     private transient MapState<String, SensorAlarmState> states;
     private transient ValueState<SensorClock> clock;
     private transient Counter transitions;
+    private transient AlarmEmitter emitter;
     private transient Counter unknownKinds;
     private transient Counter localAlarms;
     private transient Counter localAlarmsWithoutRule;
@@ -104,6 +106,7 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
                 new ValueStateDescriptor<>(CLOCK_STATE_NAME, TypeInformation.of(SensorClock.class)));
         var metrics = getRuntimeContext().getMetricGroup();
         transitions = metrics.counter(TRANSITIONS);
+        emitter = new AlarmEmitter(LOG, "Field event alarm", controlRoomId, transitions);
         unknownKinds = metrics.counter(UNKNOWN_KINDS);
         localAlarms = metrics.counter(LOCAL_ALARMS);
         localAlarmsWithoutRule = metrics.counter(LOCAL_ALARMS_WITHOUT_RULE);
@@ -188,7 +191,7 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
                 if (outcome.state() != current) {
                     states.put(key, outcome.state());
                 }
-                emit(outcome.transitions(), registry, out);
+                emitter.emit(outcome.transitions(), registry, out);
             }
         }
         SensorClock previous = clock.value();
@@ -222,7 +225,7 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
         }
         LOG.info("Reset '{}' of site {} via device '{}' at {}: cleared {} fire/fault point(s)", r.sensorId(),
                 r.siteId(), r.deviceId(), r.timestampMs(), changed.size());
-        emit(ts, registry, out);
+        emitter.emit(ts, registry, out);
     }
 
     private void onCommand(String commandId, AlarmCommand command, FieldEventAlarms alarms, SiteRegistry registry,
@@ -243,7 +246,7 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
             return;
         }
         states.put(key, outcome.state());
-        emit(outcome.transitions(), registry, out);
+        emitter.emit(outcome.transitions(), registry, out);
         ctx.output(EvaluateAlarmRules.COMMAND_RESULTS, CommandResult.accepted(commandId, command, now));
         SensorClock c = clock.value();
         if (c == null) { // shelved or suppressed before the site sent any event
@@ -278,7 +281,7 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
         for (Map.Entry<String, SensorAlarmState> e : changed) {
             states.put(e.getKey(), e.getValue());
         }
-        emit(ts, view.registry(registryState), out);
+        emitter.emit(ts, view.registry(registryState), out);
         SensorClock cleared = timestamp == c.timerAtMs() ? c.withTimer(SensorClock.NO_TIMER) : c;
         reschedule(alarms, cleared, ctx.timerService());
     }
@@ -299,15 +302,5 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
             }
         }
         clock.update(c.withOnlyTimerAt(deadline, timers));
-    }
-
-    private void emit(List<AlarmTransition> ts, SiteRegistry registry, Collector<RoutedAlarm> out) {
-        for (AlarmTransition t : ts) {
-            RoutedAlarm routed = StationRouting.route(t, registry, controlRoomId, "");
-            LOG.info("Field event alarm {} {} ({} {}, {}) at {} [rules {}] to {}", t.alarmId(), t.state(), t.kind(),
-                    t.severity(), t.cause(), t.eventTimeMs(), t.ruleSetVersion(), routed.stationIds());
-            transitions.inc();
-            out.collect(routed);
-        }
     }
 }

@@ -8,9 +8,9 @@ import io.tocsin.jobs.registry.RegistryEntry;
 import io.tocsin.jobs.registry.RegistryFileText;
 import io.tocsin.jobs.registry.RegistryView;
 import io.tocsin.jobs.registry.SiteRegistry;
+import io.tocsin.jobs.routing.AlarmEmitter;
 import io.tocsin.jobs.routing.RoutedAlarm;
 import io.tocsin.jobs.routing.StationRouting;
-import io.tocsin.rules.AlarmTransition;
 import io.tocsin.rules.ReadingQuality;
 import io.tocsin.rules.RuleOutcome;
 import io.tocsin.rules.SensorReading;
@@ -71,7 +71,7 @@ public class RaiseGatewayFaults extends KeyedBroadcastProcessFunction<String, Ga
     private transient ValueState<SensorAlarmState> state;
     private transient ValueState<GatewayConnection> connection;
     private transient ValueState<SensorClock> clock;
-    private transient Counter transitions;
+    private transient AlarmEmitter emitter;
     private transient Counter staleEvents;
     private transient Counter refusedCommands;
 
@@ -92,7 +92,7 @@ public class RaiseGatewayFaults extends KeyedBroadcastProcessFunction<String, Ga
         clock = getRuntimeContext().getState(
                 new ValueStateDescriptor<>(CLOCK_STATE_NAME, TypeInformation.of(SensorClock.class)));
         var metrics = getRuntimeContext().getMetricGroup();
-        transitions = metrics.counter(TRANSITIONS);
+        emitter = new AlarmEmitter(LOG, "Gateway fault", controlRoomId, metrics.counter(TRANSITIONS));
         staleEvents = metrics.counter(STALE_EVENTS);
         refusedCommands = metrics.counter(EvaluateAlarmRules.REFUSED_COMMANDS);
     }
@@ -136,7 +136,7 @@ public class RaiseGatewayFaults extends KeyedBroadcastProcessFunction<String, Ga
         if (outcome.state() != current) {
             state.update(outcome.state());
         }
-        emit(outcome.transitions(), registry, out);
+        emitter.emit(outcome.transitions(), registry, out);
         SensorClock previous = clock.value();
         SensorClock c = new SensorClock(next.sinceMs(), ctx.timerService().currentProcessingTime(),
                 previous == null ? SensorClock.NO_TIMER : previous.timerAtMs());
@@ -161,7 +161,7 @@ public class RaiseGatewayFaults extends KeyedBroadcastProcessFunction<String, Ga
             return;
         }
         state.update(outcome.state());
-        emit(outcome.transitions(), registry, out);
+        emitter.emit(outcome.transitions(), registry, out);
         ctx.output(EvaluateAlarmRules.COMMAND_RESULTS, CommandResult.accepted(commandId, command, now));
         SensorClock c = clock.value();
         if (c == null) { // suppressed or shelved before the gateway was ever heard of
@@ -183,7 +183,7 @@ public class RaiseGatewayFaults extends KeyedBroadcastProcessFunction<String, Ga
         if (outcome.state() != current) {
             state.update(outcome.state());
         }
-        emit(outcome.transitions(), view.registry(registryState), out);
+        emitter.emit(outcome.transitions(), view.registry(registryState), out);
         SensorClock cleared = timestamp == c.timerAtMs() ? c.withTimer(SensorClock.NO_TIMER) : c;
         reschedule(engine, outcome.state(), cleared, ctx.timerService());
     }
@@ -198,15 +198,5 @@ public class RaiseGatewayFaults extends KeyedBroadcastProcessFunction<String, Ga
     private void reschedule(SensorAlarmEngine engine, SensorAlarmState s, SensorClock c, TimerService timers)
             throws Exception {
         clock.update(c.withOnlyTimerAt(engine.nextDeadline(s), timers));
-    }
-
-    private void emit(List<AlarmTransition> ts, SiteRegistry registry, Collector<RoutedAlarm> out) {
-        for (AlarmTransition t : ts) {
-            RoutedAlarm routed = StationRouting.route(t, registry, controlRoomId, "");
-            LOG.info("Gateway fault {} {} ({}, {}) at {} [rules {}] to {}", t.alarmId(), t.state(), t.severity(),
-                    t.cause(), t.eventTimeMs(), t.ruleSetVersion(), routed.stationIds());
-            transitions.inc();
-            out.collect(routed);
-        }
     }
 }

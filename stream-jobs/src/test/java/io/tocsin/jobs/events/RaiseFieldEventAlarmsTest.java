@@ -3,13 +3,11 @@ package io.tocsin.jobs.events;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
-import io.tocsin.jobs.alarms.EvaluateAlarmRules;
-import io.tocsin.jobs.alarms.Harnesses;
 import io.tocsin.jobs.alarms.TestRules;
 import io.tocsin.jobs.commands.CommandResult;
 import io.tocsin.jobs.escalation.EscalationPolicy;
-import io.tocsin.jobs.registry.RegistryEntry;
 import io.tocsin.jobs.routing.RoutedAlarm;
+import io.tocsin.jobs.testing.AlarmStageHarness;
 import io.tocsin.rules.AlarmKind;
 import io.tocsin.rules.AlarmState;
 import io.tocsin.rules.ReadingQuality;
@@ -18,8 +16,6 @@ import io.tocsin.rules.Severity;
 import io.tocsin.rules.TransitionCause;
 import io.tocsin.rules.lifecycle.AlarmCommand;
 import java.util.List;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,20 +27,16 @@ class RaiseFieldEventAlarmsTest {
     private static final String FIRE_1 = "park-1/zone-3/event-fire/1";
 
     private RaiseFieldEventAlarms stage;
-    private KeyedBroadcastOperatorTestHarness<String, FieldEventInput, RegistryEntry, RoutedAlarm> harness;
+    private AlarmStageHarness<FieldEventInput> harness;
 
     @BeforeEach
     void open() throws Exception {
-        harness = openStage();
+        harness = AlarmStageHarness.open(newStage(), FieldEventInput::key);
     }
 
-    private KeyedBroadcastOperatorTestHarness<String, FieldEventInput, RegistryEntry, RoutedAlarm> openStage()
-            throws Exception {
+    private RaiseFieldEventAlarms newStage() {
         stage = new RaiseFieldEventAlarms(TestRules.GAS, TestRules.REGISTRY, EscalationPolicy.DEFAULT_CONTROL_ROOM);
-        var h = Harnesses.keyed(stage, FieldEventInput::key);
-        h.open();
-        h.setProcessingTime(0);
-        return h;
+        return stage;
     }
 
     @AfterEach
@@ -54,7 +46,7 @@ class RaiseFieldEventAlarmsTest {
 
     private void event(String site, String device, String sensor, String unit, long t, double value)
             throws Exception {
-        harness.processElement(FieldEventInput.of(new SensorReading(site, device, sensor, t, value,
+        harness.process(FieldEventInput.of(new SensorReading(site, device, sensor, t, value,
                 ReadingQuality.GOOD), unit), t);
     }
 
@@ -63,16 +55,7 @@ class RaiseFieldEventAlarmsTest {
     }
 
     private void command(String id, AlarmCommand c) throws Exception {
-        harness.processElement(FieldEventInput.of(id, c), c.atMs());
-    }
-
-    private List<RoutedAlarm> alarms() {
-        return harness.extractOutputValues();
-    }
-
-    private List<CommandResult> results() {
-        var out = harness.getSideOutput(EvaluateAlarmRules.COMMAND_RESULTS);
-        return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
+        harness.process(FieldEventInput.of(id, c), c.atMs());
     }
 
     @Test
@@ -81,7 +64,7 @@ class RaiseFieldEventAlarmsTest {
         command("ack-1", AlarmCommand.acknowledge(FIRE_1, "li", T0 + 30_000, "crew sent"));
         event("zone-3", "event:fire", T0 + 600_000, 0);
 
-        assertThat(alarms()).extracting(a -> a.transition().alarmId(), a -> a.transition().state(),
+        assertThat(harness.alarms()).extracting(a -> a.transition().alarmId(), a -> a.transition().state(),
                         a -> a.transition().cause(), RoutedAlarm::stationIds)
                 .containsExactly(
                         tuple(FIRE_1, AlarmState.ACTIVE_UNACKNOWLEDGED, TransitionCause.CONDITION,
@@ -89,7 +72,7 @@ class RaiseFieldEventAlarmsTest {
                         tuple(FIRE_1, AlarmState.ACTIVE_ACKNOWLEDGED, TransitionCause.ACKNOWLEDGE,
                                 List.of("station-07")),
                         tuple(FIRE_1, AlarmState.NORMAL, TransitionCause.CONDITION, List.of("station-07")));
-        assertThat(alarms().get(0).transition()).satisfies(t -> {
+        assertThat(harness.alarms().get(0).transition()).satisfies(t -> {
             assertThat(t.kind()).isEqualTo(AlarmKind.PROCESS);
             assertThat(t.severity()).isEqualTo(Severity.RED);
             assertThat(t.ruleId()).isEqualTo("event-fire");
@@ -97,8 +80,8 @@ class RaiseFieldEventAlarmsTest {
             assertThat(t.eventTimeMs()).isEqualTo(T0);
             assertThat(t.ruleSetVersion()).isEqualTo("test-1");
         });
-        assertThat(alarms().get(1).transition().actor()).isEqualTo("li");
-        assertThat(results()).extracting(CommandResult::commandId, CommandResult::accepted)
+        assertThat(harness.alarms().get(1).transition().actor()).isEqualTo("li");
+        assertThat(harness.commandResults()).extracting(CommandResult::commandId, CommandResult::accepted)
                 .containsExactly(tuple("ack-1", true));
     }
 
@@ -107,7 +90,7 @@ class RaiseFieldEventAlarmsTest {
         event("zone-3", "event:fire", T0, 1);
         event("zone-3", "event:fire", T0 + 5_000, 0);
 
-        assertThat(alarms()).extracting(a -> a.transition().alarmId(), a -> a.transition().state())
+        assertThat(harness.alarms()).extracting(a -> a.transition().alarmId(), a -> a.transition().state())
                 .containsExactly(tuple(FIRE_1, AlarmState.ACTIVE_UNACKNOWLEDGED),
                         tuple(FIRE_1, AlarmState.RETURNED_UNACKNOWLEDGED));
     }
@@ -118,17 +101,17 @@ class RaiseFieldEventAlarmsTest {
         event("zone-3", "event:fire", T0, 1);                 // the same event again (the gateway resent it)
         event("zone-3", "event:fire", T0 + 1_000, 0);
         event("zone-3", "event:fire", T0 + 2_000, 1);
-        List<RoutedAlarm> first = alarms();
+        List<RoutedAlarm> first = harness.alarms();
         assertThat(first).extracting(a -> a.transition().alarmId()).containsExactly(FIRE_1, FIRE_1,
                 "park-1/zone-3/event-fire/2");
 
         harness.close();                                       // a restart without a checkpoint replays them all
-        harness = openStage();
+        harness = AlarmStageHarness.open(newStage(), FieldEventInput::key);
         event("zone-3", "event:fire", T0, 1);
         event("zone-3", "event:fire", T0, 1);
         event("zone-3", "event:fire", T0 + 1_000, 0);
         event("zone-3", "event:fire", T0 + 2_000, 1);
-        assertThat(alarms()).extracting(a -> a.transition().alarmId(), a -> a.transition().state())
+        assertThat(harness.alarms()).extracting(a -> a.transition().alarmId(), a -> a.transition().state())
                 .containsExactlyElementsOf(first.stream().map(a -> tuple(a.transition().alarmId(),
                         a.transition().state())).toList());
     }
@@ -137,17 +120,14 @@ class RaiseFieldEventAlarmsTest {
     void afterARestoreFromACheckpointAnEventReplayedFromBeforeItChangesNothingAndTheClearReturnsTheSameAlarm()
             throws Exception {
         event("zone-3", "event:fire", T0, 1);
-        var snapshot = harness.snapshot(1, 1);
+        var snapshot = harness.snapshot();
         harness.close();
 
-        stage = new RaiseFieldEventAlarms(TestRules.GAS, TestRules.REGISTRY, EscalationPolicy.DEFAULT_CONTROL_ROOM);
-        harness = Harnesses.keyed(stage, FieldEventInput::key);
-        harness.initializeState(snapshot);
-        harness.open();
+        harness = AlarmStageHarness.restore(newStage(), FieldEventInput::key, snapshot);
         event("zone-3", "event:fire", T0, 1);                  // replayed from the source after the restore
         event("zone-3", "event:fire", T0 + 5_000, 0);
 
-        assertThat(alarms()).extracting(a -> a.transition().alarmId(), a -> a.transition().state())
+        assertThat(harness.alarms()).extracting(a -> a.transition().alarmId(), a -> a.transition().state())
                 .containsExactly(tuple(FIRE_1, AlarmState.RETURNED_UNACKNOWLEDGED));
     }
 
@@ -155,11 +135,11 @@ class RaiseFieldEventAlarmsTest {
     void anUnknownEventKindIsCountedAndDroppedAndTheStageGoesOn() throws Exception {
         event("zone-3", "event:smoke", T0, 1);
         event("zone-3", "event:", T0 + 1, 1);
-        assertThat(alarms()).isEmpty();
+        assertThat(harness.alarms()).isEmpty();
         assertThat(stage.count(RaiseFieldEventAlarms.UNKNOWN_KINDS)).isEqualTo(2);
 
         event("zone-3", "event:FIRE", T0 + 2, 1);
-        assertThat(alarms()).extracting(a -> a.transition().alarmId()).containsExactly(FIRE_1);
+        assertThat(harness.alarms()).extracting(a -> a.transition().alarmId()).containsExactly(FIRE_1);
     }
 
     @Test
@@ -167,7 +147,7 @@ class RaiseFieldEventAlarmsTest {
         event("plc-1", "event:offline", T0, 1);
         event("plc-1", "event:online", T0 + 20_000, 1);
 
-        assertThat(alarms()).extracting(a -> a.transition().alarmId(), a -> a.transition().state(),
+        assertThat(harness.alarms()).extracting(a -> a.transition().alarmId(), a -> a.transition().state(),
                         a -> a.transition().kind(), a -> a.transition().severity(), RoutedAlarm::stationIds)
                 .containsExactly(
                         tuple("park-1/plc-1/event-offline/1", AlarmState.ACTIVE_UNACKNOWLEDGED, AlarmKind.FAULT,
@@ -182,7 +162,7 @@ class RaiseFieldEventAlarmsTest {
         event("gas-05/gas-high/3", "event:alarm", T0, 1);            // the rule file has rules for gas-*
         assertThat(stage.count(RaiseFieldEventAlarms.LOCAL_ALARMS_WITHOUT_RULE)).isZero();
         event("temp-01/hot/1", "event:alarm", T0 + 1, 1);            // but none for temp-01
-        assertThat(alarms()).isEmpty();
+        assertThat(harness.alarms()).isEmpty();
         assertThat(stage.count(RaiseFieldEventAlarms.LOCAL_ALARMS)).isEqualTo(2);
         assertThat(stage.count(RaiseFieldEventAlarms.LOCAL_ALARMS_WITHOUT_RULE)).isEqualTo(1);
         assertThat(RaiseFieldEventAlarms.localAlarmSensor("loop-1/7/heat/2")).isEqualTo("loop-1/7");
@@ -194,18 +174,18 @@ class RaiseFieldEventAlarmsTest {
         event("loop-2", "event:fault", T0 + 1, 1);
         event("plc-1", "event:offline", T0 + 2, 1);                              // not a panel point
         event("park-1", "gw-2", "zone-9", "event:fire", T0 + 3, 1);              // another gateway's panel
-        harness.getOutput().clear();
+        harness.clearAlarms();
 
         event("panel-1", "event:reset", T0 + 60_000, 1);
-        assertThat(alarms()).extracting(a -> a.transition().alarmId(), a -> a.transition().state())
+        assertThat(harness.alarms()).extracting(a -> a.transition().alarmId(), a -> a.transition().state())
                 .containsExactlyInAnyOrder(
                         tuple(FIRE_1, AlarmState.RETURNED_UNACKNOWLEDGED),
                         tuple("park-1/loop-2/event-fault/1", AlarmState.RETURNED_UNACKNOWLEDGED));
         assertThat(stage.count(RaiseFieldEventAlarms.RESETS)).isEqualTo(1);
 
-        harness.getOutput().clear();
+        harness.clearAlarms();
         event("zone-3", "event:fire", T0 + 120_000, 1);
-        assertThat(alarms()).extracting(a -> a.transition().alarmId(), a -> a.transition().state())
+        assertThat(harness.alarms()).extracting(a -> a.transition().alarmId(), a -> a.transition().state())
                 .containsExactly(tuple("park-1/zone-3/event-fire/2", AlarmState.ACTIVE_UNACKNOWLEDGED));
     }
 
@@ -218,14 +198,15 @@ class RaiseFieldEventAlarmsTest {
         command("shelve-fault", AlarmCommand.shelve("park-1", "loop-2", "event-fault", "li", T0 + 1_000,
                 T0 + 61_000, "technician on the loop"));
         command("ack-unknown", AlarmCommand.acknowledge("park-1/zone-4/event-fire/1", "li", T0 + 1_000, ""));
-        assertThat(results()).extracting(CommandResult::commandId, CommandResult::accepted)
+        assertThat(harness.commandResults()).extracting(CommandResult::commandId, CommandResult::accepted)
                 .containsExactly(tuple("shelve-fire", false), tuple("shelve-fault", true),
                         tuple("ack-unknown", false));
 
         harness.setProcessingTime(61_000 - 1);   // the shelve ends at T0 + 61 s, the clock mapped at T0 = 0
-        assertThat(alarms()).extracting(a -> a.transition().cause()).doesNotContain(TransitionCause.SHELVE_EXPIRED);
+        assertThat(harness.alarms()).extracting(a -> a.transition().cause())
+                .doesNotContain(TransitionCause.SHELVE_EXPIRED);
         harness.setProcessingTime(61_000);
-        assertThat(alarms()).filteredOn(a -> a.transition().ruleId().equals("event-fault"))
+        assertThat(harness.alarms()).filteredOn(a -> a.transition().ruleId().equals("event-fault"))
                 .extracting(a -> a.transition().state(), a -> a.transition().cause())
                 .containsExactly(tuple(AlarmState.ACTIVE_UNACKNOWLEDGED, TransitionCause.CONDITION),
                         tuple(AlarmState.SHELVED, TransitionCause.SHELVE),
@@ -235,7 +216,7 @@ class RaiseFieldEventAlarmsTest {
     @Test
     void aSiteNoStationCoversGoesToTheControlRoom() throws Exception {
         event("park-9", "gw-1", "zone-1", "event:fire", T0, 1);
-        assertThat(alarms()).extracting(RoutedAlarm::stationIds)
+        assertThat(harness.alarms()).extracting(RoutedAlarm::stationIds)
                 .containsExactly(List.of(EscalationPolicy.DEFAULT_CONTROL_ROOM));
     }
 }

@@ -3,13 +3,11 @@ package io.tocsin.jobs.gateways;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
-import io.tocsin.jobs.alarms.EvaluateAlarmRules;
-import io.tocsin.jobs.alarms.Harnesses;
 import io.tocsin.jobs.alarms.TestRules;
 import io.tocsin.jobs.commands.CommandResult;
 import io.tocsin.jobs.escalation.EscalationPolicy;
-import io.tocsin.jobs.registry.RegistryEntry;
 import io.tocsin.jobs.routing.RoutedAlarm;
+import io.tocsin.jobs.testing.AlarmStageHarness;
 import io.tocsin.rules.AlarmKind;
 import io.tocsin.rules.AlarmState;
 import io.tocsin.rules.Severity;
@@ -17,8 +15,6 @@ import io.tocsin.rules.TransitionCause;
 import io.tocsin.rules.lifecycle.AlarmCommand;
 import java.time.Duration;
 import java.util.List;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,15 +25,13 @@ class RaiseGatewayFaultsTest {
     private static final long T0 = 1_700_000_000_000L;   // the ingest servers' clock
     private static final String FAULT_1 = "park-1/gw-1/gateway-offline/1";
 
-    private KeyedBroadcastOperatorTestHarness<String, GatewayInput, RegistryEntry, RoutedAlarm> harness;
+    private AlarmStageHarness<GatewayInput> harness;
 
     @BeforeEach
     void open() throws Exception {
-        harness = Harnesses.keyed(new RaiseGatewayFaults(TestRules.GAS, TestRules.REGISTRY,
+        harness = AlarmStageHarness.open(new RaiseGatewayFaults(TestRules.GAS, TestRules.REGISTRY,
                 EscalationPolicy.DEFAULT_CONTROL_ROOM, new GatewayFaultPolicy(Severity.YELLOW,
                         Duration.ofSeconds(10))), GatewayInput::key);
-        harness.open();
-        harness.setProcessingTime(0);
     }
 
     @AfterEach
@@ -46,7 +40,7 @@ class RaiseGatewayFaultsTest {
     }
 
     private void status(String server, boolean online, String cause, long t) throws Exception {
-        harness.processElement(GatewayInput.of(new GatewayStatus("park-1", "gw-1", "gw-1-client", online, cause, t,
+        harness.process(GatewayInput.of(new GatewayStatus("park-1", "gw-1", "gw-1-client", online, cause, t,
                 server)), t);
     }
 
@@ -59,16 +53,7 @@ class RaiseGatewayFaultsTest {
     }
 
     private void command(String id, AlarmCommand c) throws Exception {
-        harness.processElement(GatewayInput.of(id, c), c.atMs());
-    }
-
-    private List<RoutedAlarm> alarms() {
-        return harness.extractOutputValues();
-    }
-
-    private List<CommandResult> results() {
-        var out = harness.getSideOutput(EvaluateAlarmRules.COMMAND_RESULTS);
-        return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
+        harness.process(GatewayInput.of(id, c), c.atMs());
     }
 
     @Test
@@ -77,13 +62,13 @@ class RaiseGatewayFaultsTest {
         online("ingest-a", T0);
         offline("ingest-a", T0 + 5_000);
         harness.setProcessingTime(9_999);
-        assertThat(alarms()).as("still within the grace").isEmpty();
+        assertThat(harness.alarms()).as("still within the grace").isEmpty();
 
         harness.setProcessingTime(10_000);
         online("ingest-a", T0 + 60_000);
         command("ack-1", AlarmCommand.acknowledge(FAULT_1, "li", T0 + 61_000, "gateway rebooted"));
 
-        assertThat(alarms()).extracting(a -> a.transition().alarmId(), a -> a.transition().state(),
+        assertThat(harness.alarms()).extracting(a -> a.transition().alarmId(), a -> a.transition().state(),
                         a -> a.transition().cause(), RoutedAlarm::stationIds)
                 .containsExactly(
                         tuple(FAULT_1, AlarmState.ACTIVE_UNACKNOWLEDGED, TransitionCause.CONDITION,
@@ -91,7 +76,7 @@ class RaiseGatewayFaultsTest {
                         tuple(FAULT_1, AlarmState.RETURNED_UNACKNOWLEDGED, TransitionCause.CONDITION,
                                 List.of("station-07")),
                         tuple(FAULT_1, AlarmState.NORMAL, TransitionCause.ACKNOWLEDGE, List.of("station-07")));
-        assertThat(alarms().get(0).transition()).satisfies(t -> {
+        assertThat(harness.alarms().get(0).transition()).satisfies(t -> {
             assertThat(t.kind()).isEqualTo(AlarmKind.FAULT);
             assertThat(t.severity()).isEqualTo(Severity.YELLOW);
             assertThat(t.ruleId()).isEqualTo(GatewayOfflineRule.RULE_ID);
@@ -103,8 +88,8 @@ class RaiseGatewayFaultsTest {
             assertThat(t.eventTimeMs()).as("when the grace ran out, on the server's clock").isEqualTo(T0 + 15_000);
             assertThat(t.ruleSetVersion()).isEqualTo("test-1");
         });
-        assertThat(alarms().get(2).transition().actor()).isEqualTo("li");
-        assertThat(results()).extracting(CommandResult::commandId, CommandResult::accepted)
+        assertThat(harness.alarms().get(2).transition().actor()).isEqualTo("li");
+        assertThat(harness.commandResults()).extracting(CommandResult::commandId, CommandResult::accepted)
                 .containsExactly(tuple("ack-1", true));
     }
 
@@ -116,8 +101,8 @@ class RaiseGatewayFaultsTest {
         online("ingest-a", T0 + 3_000);
         harness.setProcessingTime(60_000);
 
-        assertThat(alarms()).isEmpty();
-        assertThat(harness.numProcessingTimeTimers()).isZero();
+        assertThat(harness.alarms()).isEmpty();
+        assertThat(harness.processingTimeTimers()).isZero();
     }
 
     @Test
@@ -128,14 +113,14 @@ class RaiseGatewayFaultsTest {
         offline("ingest-a", T0 + 1_000);                     // and an event older than the last change
         status("ingest-b", false, "STATUS_CAUSE_TAKEN_OVER", T0 + 4_000);  // replaced by a newer connection
         harness.setProcessingTime(60_000);
-        assertThat(alarms()).isEmpty();
+        assertThat(harness.alarms()).isEmpty();
 
         offline("ingest-b", T0 + 70_000);                    // the connection of record ends
         harness.setProcessingTime(70_000);
         online("ingest-a", T0 + 65_000);                     // older than that end: old news
         harness.setProcessingTime(80_000);
 
-        assertThat(alarms()).extracting(a -> a.transition().alarmId(), a -> a.transition().state())
+        assertThat(harness.alarms()).extracting(a -> a.transition().alarmId(), a -> a.transition().state())
                 .containsExactly(tuple(FAULT_1, AlarmState.ACTIVE_UNACKNOWLEDGED));
     }
 
@@ -146,10 +131,11 @@ class RaiseGatewayFaultsTest {
         command("ack-wrong", AlarmCommand.acknowledge("park-1/gw-1/gateway-offline/2", "li", T0 + 11_000, ""));
         command("ack-nobody", AlarmCommand.acknowledge(FAULT_1, "", T0 + 11_000, ""));
 
-        assertThat(alarms()).hasSize(1);
-        assertThat(results()).extracting(CommandResult::commandId, CommandResult::accepted)
+        assertThat(harness.alarms()).hasSize(1);
+        assertThat(harness.commandResults()).extracting(CommandResult::commandId, CommandResult::accepted)
                 .containsExactly(tuple("ack-wrong", false), tuple("ack-nobody", false));
-        assertThat(results().get(0).refusal()).contains("current activation of this alarm is " + FAULT_1);
+        assertThat(harness.commandResults().get(0).refusal())
+                .contains("current activation of this alarm is " + FAULT_1);
     }
 
     @Test
@@ -163,13 +149,13 @@ class RaiseGatewayFaultsTest {
         command("shelve", AlarmCommand.shelve("park-1", "gw-1", GatewayOfflineRule.RULE_ID, "li", T0 + 31_000,
                 T0 + 3_600_000, "known outage of the site's uplink"));
 
-        assertThat(alarms()).extracting(a -> a.transition().state(), a -> a.transition().cause())
+        assertThat(harness.alarms()).extracting(a -> a.transition().state(), a -> a.transition().cause())
                 .containsExactly(
                         tuple(AlarmState.SUPPRESSED, TransitionCause.SUPPRESS),
                         tuple(AlarmState.ACTIVE_UNACKNOWLEDGED, TransitionCause.UNSUPPRESS),
                         tuple(AlarmState.SHELVED, TransitionCause.SHELVE));
-        assertThat(alarms()).extracting(a -> a.transition().alarmId()).containsOnly(
+        assertThat(harness.alarms()).extracting(a -> a.transition().alarmId()).containsOnly(
                 "park-1/gw-1/gateway-offline/0", FAULT_1);
-        assertThat(results()).extracting(CommandResult::accepted).containsExactly(true, true, true);
+        assertThat(harness.commandResults()).extracting(CommandResult::accepted).containsExactly(true, true, true);
     }
 }
