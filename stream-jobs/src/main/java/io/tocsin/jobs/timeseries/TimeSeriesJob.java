@@ -20,7 +20,6 @@ import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamSink;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
 
 /**
  * The time-series job: every reading from the telemetry topic into the time-series store, with one-minute rollups
@@ -83,14 +82,20 @@ public final class TimeSeriesJob {
      */
     public static TimeSeriesJob onKafka(String bootstrapServers, String telemetryTopic, String alarmsTopic,
             InfluxDbSettings store) {
+        return onKafka(bootstrapServers, telemetryTopic, alarmsTopic, DEFAULT_GROUP_ID, store);
+    }
+
+    /** As {@link #onKafka(String, String, String, InfluxDbSettings)}, in consumer group {@code groupId}. */
+    public static TimeSeriesJob onKafka(String bootstrapServers, String telemetryTopic, String alarmsTopic,
+            String groupId, InfluxDbSettings store) {
         Properties telemetryConsumer = new Properties();
         telemetryConsumer.setProperty(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, String.valueOf(FETCH_MIN_BYTES));
         telemetryConsumer.setProperty(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, String.valueOf(FETCH_MAX_WAIT_MS));
         return new TimeSeriesJob(
-                KafkaEndpoints.telemetrySource(bootstrapServers, telemetryTopic, DEFAULT_GROUP_ID, telemetryConsumer),
+                KafkaEndpoints.telemetrySource(bootstrapServers, telemetryTopic, groupId, telemetryConsumer),
                 new InfluxDbSink<>(store, new ReadingLines()),
                 new InfluxDbSink<>(store, new RollupLines()),
-                KafkaEndpoints.alarmEventSource(bootstrapServers, alarmsTopic, DEFAULT_GROUP_ID),
+                KafkaEndpoints.alarmEventSource(bootstrapServers, alarmsTopic, groupId),
                 new InfluxDbSink<>(store, new AlarmEventLines()));
     }
 
@@ -137,10 +142,7 @@ public final class TimeSeriesJob {
                             .withIdleness(IDLE_TIMEOUT))
                     .uid(READING_TIME_UID).name("Reading event time")
                     .keyBy(r -> r.siteId() + "/" + r.sensorId(), Types.STRING)
-                    .window(TumblingEventTimeWindows.of(Duration.ofMinutes(1)))
-                    .allowedLateness(ALLOWED_LATENESS)
-                    .aggregate(new RollUpReadings(), new RollupWindow(), TypeInformation.of(RollupAccumulator.class),
-                            TypeInformation.of(RollupAccumulator.class), TypeInformation.of(ReadingRollup.class))
+                    .process(new RollUpMinutes(ALLOWED_LATENESS), TypeInformation.of(ReadingRollup.class))
                     .uid(ROLLUP_UID).name("One-minute rollups")
                     .sinkTo(rollupSink)
                     .uid(ROLLUP_SINK_UID).name("Rollups sink");

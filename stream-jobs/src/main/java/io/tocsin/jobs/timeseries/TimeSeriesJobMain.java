@@ -1,6 +1,5 @@
 package io.tocsin.jobs.timeseries;
 
-import io.tocsin.jobs.alarms.AlarmJob;
 import io.tocsin.jobs.kafka.KafkaEndpoints;
 import java.time.Duration;
 import java.util.Map;
@@ -91,20 +90,15 @@ public final class TimeSeriesJobMain {
 
         /** The job reading the Kafka topics and writing readings, rollups and alarm events to the store. */
         public TimeSeriesJob job() {
-            return new TimeSeriesJob(
-                    KafkaEndpoints.telemetrySource(bootstrapServers, telemetryTopic, groupId),
-                    new InfluxDbSink<>(store, new ReadingLines()),
-                    new InfluxDbSink<>(store, new RollupLines()),
-                    KafkaEndpoints.alarmEventSource(bootstrapServers, alarmsTopic, groupId),
-                    new InfluxDbSink<>(store, new AlarmEventLines()));
+            return TimeSeriesJob.onKafka(bootstrapServers, telemetryTopic, alarmsTopic, groupId, store);
         }
 
         /**
-         * The configuration the platform's own launchers give this job ({@link AlarmJob#recommendedConfiguration})
+         * The configuration the platform's own launchers give this job ({@link TimeSeriesJob#recommendedConfiguration})
          * plus, if a checkpoint directory was given, that directory with the last checkpoint kept on cancellation.
          */
         public Configuration flinkConfiguration() {
-            Configuration conf = AlarmJob.recommendedConfiguration(checkpointInterval);
+            Configuration conf = TimeSeriesJob.recommendedConfiguration(checkpointInterval);
             if (checkpointDir != null) {
                 conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir);
                 conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
