@@ -3,6 +3,7 @@ package io.tocsin.ingest;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.tocsin.ingest.pubsub.DeliveryExactlyOnceHandler;
 import io.tocsin.ingest.support.CommandLineTool;
+import io.tocsin.ingest.support.PahoSubscriber;
 import io.tocsin.ingest.support.RawMqttClient;
 import io.tocsin.ingest.support.RawMqttClient.Packet;
 import io.tocsin.ingest.support.TestServer;
@@ -49,11 +50,7 @@ class OutboundExactlyOnceTest {
              V5Client sender = V5Client.connect(server.uri(), "sender-v5")) {
             assertThat(console.subscribe(TOPIC, 2).getReasonCodes()).containsExactly(2);
             assertThat(sender.publishAndWait(TOPIC, bytes("evacuate"), 2).getException()).isNull();
-            V5Client.Received received = console.awaitMessage();
-            assertThat(received.text()).isEqualTo("evacuate");
-            assertThat(received.qos()).isEqualTo(2);
-            console.sync(server);
-            assertThat(console.received()).as("delivered once").isEmpty();
+            assertReceivedOnceAtQos2(console, "evacuate");
             assertThat(console.isConnected()).isTrue();
         }
     }
@@ -64,11 +61,7 @@ class OutboundExactlyOnceTest {
              V3Client sender = V3Client.connect(server.uri(), "sender-v3")) {
             assertThat(console.subscribe(TOPIC, 2).getGrantedQos()).containsExactly(2);
             assertThat(sender.publishAndWait(TOPIC, bytes("evacuate"), 2).getException()).isNull();
-            V5Client.Received received = console.awaitMessage();
-            assertThat(received.text()).isEqualTo("evacuate");
-            assertThat(received.qos()).isEqualTo(2);
-            console.sync(server);
-            assertThat(console.received()).as("delivered once").isEmpty();
+            assertReceivedOnceAtQos2(console, "evacuate");
         }
     }
 
@@ -179,11 +172,7 @@ class OutboundExactlyOnceTest {
 
     @Test
     void aClientThatNeverAnswersPubRecHoldsItsReceiveMaximumPlaceUntilPubComp() throws Exception {
-        try (RawMqttClient raw = new RawMqttClient(server.port())) {
-            raw.send(RawMqttClient.connectV5("slow-console", 60, 1, 0));
-            assertThat(raw.read().type()).isEqualTo(Packet.CONNACK);
-            raw.send(RawMqttClient.subscribe(1, true, 2, TOPIC));
-            assertThat(raw.read().type()).isEqualTo(Packet.SUBACK);
+        try (RawMqttClient raw = subscribedV5WithReceiveMaximumOne("slow-console")) {
             server.server.publish(TOPIC, bytes("order-1"), MqttQoS.EXACTLY_ONCE);
             server.server.publish(TOPIC, bytes("order-2"), MqttQoS.EXACTLY_ONCE);
             Packet first = raw.read();
@@ -205,11 +194,7 @@ class OutboundExactlyOnceTest {
 
     @Test
     void anMqtt5PubRecWithAnErrorEndsTheExchangeAndFreesThePlace() throws Exception {
-        try (RawMqttClient raw = new RawMqttClient(server.port())) {
-            raw.send(RawMqttClient.connectV5("refusing-console", 60, 1, 0));
-            assertThat(raw.read().type()).isEqualTo(Packet.CONNACK);
-            raw.send(RawMqttClient.subscribe(1, true, 2, TOPIC));
-            assertThat(raw.read().type()).isEqualTo(Packet.SUBACK);
+        try (RawMqttClient raw = subscribedV5WithReceiveMaximumOne("refusing-console")) {
             server.server.publish(TOPIC, bytes("order-1"), MqttQoS.EXACTLY_ONCE);
             server.server.publish(TOPIC, bytes("order-2"), MqttQoS.EXACTLY_ONCE);
             Packet first = raw.read();
@@ -240,6 +225,25 @@ class OutboundExactlyOnceTest {
         }
         assertThat(server.count(DeliveryExactlyOnceHandler.UNKNOWN_PACKET_ID, "packet", "pubrec")).isEqualTo(1);
         assertThat(server.count(DeliveryExactlyOnceHandler.UNKNOWN_PACKET_ID, "packet", "pubcomp")).isEqualTo(1);
+    }
+
+    /** {@code subscriber} gets {@code text} at QoS 2, and nothing more once all the server sent before is in. */
+    private void assertReceivedOnceAtQos2(PahoSubscriber subscriber, String text) throws Exception {
+        V5Client.Received received = subscriber.awaitMessage();
+        assertThat(received.text()).isEqualTo(text);
+        assertThat(received.qos()).isEqualTo(2);
+        subscriber.sync(server);
+        assertThat(subscriber.received()).as("delivered once").isEmpty();
+    }
+
+    /** A clean MQTT 5 session that takes one QoS 1/2 message at a time (Receive Maximum 1), on TOPIC at QoS 2. */
+    private RawMqttClient subscribedV5WithReceiveMaximumOne(String clientId) throws Exception {
+        RawMqttClient raw = new RawMqttClient(server.port());
+        raw.send(RawMqttClient.connectV5(clientId, 60, 1, 0));
+        assertThat(raw.read().type()).isEqualTo(Packet.CONNACK);
+        raw.send(RawMqttClient.subscribe(1, true, 2, TOPIC));
+        assertThat(raw.read().type()).isEqualTo(Packet.SUBACK);
+        return raw;
     }
 
     private RawMqttClient persistentV3(String clientId) throws Exception {

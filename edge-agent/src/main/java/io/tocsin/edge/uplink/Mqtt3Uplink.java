@@ -3,7 +3,6 @@ package io.tocsin.edge.uplink;
 import io.tocsin.proto.MqttTopics;
 import io.tocsin.proto.v1.TelemetryBatch;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.Map;
@@ -55,19 +54,16 @@ public final class Mqtt3Uplink implements MqttChannel {
             // jitter (and the random first delay of MQTT 5) is what spreads a fleet.
             connection.setMaxReconnectDelay((int) Math.max(1_000, options.maxReconnectDelay().toMillis()
                     - ThreadLocalRandom.current().nextInt(1_000)));
-            connection.setKeepAliveInterval((int) options.keepAlive().toSeconds());
-            connection.setConnectionTimeout((int) Math.max(1, ackTimeout.toSeconds()));
+            PahoConnectSettings settings = PahoConnectSettings.of(options, ackTimeout);
+            connection.setKeepAliveInterval(settings.keepAliveSeconds());
+            connection.setConnectionTimeout(settings.connectionTimeoutSeconds());
+            connection.setSocketFactory(settings.socketFactory());
+            // check the broker's name against its certificate (ssl:// only; Paho's default too)
+            connection.setHttpsHostnameVerificationEnabled(true);
             options.username().ifPresent(connection::setUserName);
             options.password().ifPresent(connection::setPassword);
-            if (options.caCertificate().isPresent()) {
-                connection.setSocketFactory(NoDelaySockets.tls(TlsContexts.socketFactory(
-                        options.caCertificate().get(), options.clientKeyStore(), options.clientKeyStorePassword())));
-                connection.setHttpsHostnameVerificationEnabled(true);
-            } else {
-                connection.setSocketFactory(NoDelaySockets.plain());
-            }
             options.statusTopic().ifPresent(topic ->
-                    connection.setWill(topic, "offline".getBytes(StandardCharsets.UTF_8), 1, true));
+                    connection.setWill(topic, PahoConnectSettings.offline(), 1, true));
             Mqtt3Uplink uplink = new Mqtt3Uplink(client, ackTimeout, options.statusTopic());
             client.setCallback(uplink.new Callbacks());
             try {
@@ -78,7 +74,7 @@ public final class Mqtt3Uplink implements MqttChannel {
             }
             log.info("Uplink {} connected to {} (MQTT 3.1.1)", clientId, serverUri);
             uplink.statusTopic.ifPresent(topic -> uplink.publishQuietly(topic,
-                    "online".getBytes(StandardCharsets.UTF_8), true));
+                    PahoConnectSettings.online(), true));
             return uplink;
         } catch (MqttException | GeneralSecurityException | IOException e) {
             throw new UplinkException("could not connect to " + serverUri + " as " + clientId + " (MQTT 3.1.1): "
@@ -93,7 +89,7 @@ public final class Mqtt3Uplink implements MqttChannel {
                 return;
             }
             log.info("Uplink {} reconnected to {}", client.getClientId(), serverUri);
-            statusTopic.ifPresent(topic -> publishQuietly(topic, "online".getBytes(StandardCharsets.UTF_8), true));
+            statusTopic.ifPresent(topic -> publishQuietly(topic, PahoConnectSettings.online(), true));
             subscriptions.keySet().forEach(topic -> {
                 try {
                     client.subscribe(topic, 1);

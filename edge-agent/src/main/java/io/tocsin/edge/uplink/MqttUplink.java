@@ -111,19 +111,16 @@ public final class MqttUplink implements MqttChannel {
             // Our own reconnect (see Reconnector): Paho's shares one back-off among all clients of the JVM and
             // ignores the configured maximum, so gateways came back minutes after the platform.
             connection.setAutomaticReconnect(false);
-            connection.setKeepAliveInterval((int) options.keepAlive().toSeconds());
-            connection.setConnectionTimeout((int) Math.max(1, ackTimeout.toSeconds()));
+            PahoConnectSettings settings = PahoConnectSettings.of(options, ackTimeout);
+            connection.setKeepAliveInterval(settings.keepAliveSeconds());
+            connection.setConnectionTimeout(settings.connectionTimeoutSeconds());
+            connection.setSocketFactory(settings.socketFactory());
+            // check the broker's name against its certificate (ssl:// only; Paho's default too)
+            connection.setHttpsHostnameVerificationEnabled(true);
             options.username().ifPresent(connection::setUserName);
             options.password().ifPresent(p -> connection.setPassword(new String(p).getBytes(StandardCharsets.UTF_8)));
-            if (options.caCertificate().isPresent()) {
-                connection.setSocketFactory(NoDelaySockets.tls(TlsContexts.socketFactory(
-                        options.caCertificate().get(), options.clientKeyStore(), options.clientKeyStorePassword())));
-                connection.setHttpsHostnameVerificationEnabled(true);
-            } else {
-                connection.setSocketFactory(NoDelaySockets.plain());
-            }
             options.statusTopic().ifPresent(topic -> {
-                MqttMessage will = new MqttMessage("offline".getBytes(StandardCharsets.UTF_8));
+                MqttMessage will = new MqttMessage(PahoConnectSettings.offline());
                 will.setQos(1);
                 will.setRetained(true);
                 connection.setWill(topic, will);
@@ -236,7 +233,7 @@ public final class MqttUplink implements MqttChannel {
         if (statusTopic.isEmpty()) {
             return;
         }
-        MqttMessage online = new MqttMessage("online".getBytes(StandardCharsets.UTF_8));
+        MqttMessage online = new MqttMessage(PahoConnectSettings.online());
         online.setQos(1);
         online.setRetained(true);
         try {

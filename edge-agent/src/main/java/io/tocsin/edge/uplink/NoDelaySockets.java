@@ -14,6 +14,11 @@ import javax.net.ssl.SSLSocketFactory;
  * kernel holds back until the server ACKs the previous one, and the server's delayed ACK waits up to 40 ms:
  * measured here, replaying a buffer of 500-reading batches to the ingest server took ~59 ms per batch with
  * Nagle on. Alarms and replays are latency-bound, never bandwidth-bound, so every socket gets TCP_NODELAY.
+ *
+ * <p>Why two factories that look alike: Paho (1.2.5, MQTT 5 and 3.1.1) refuses an {@link SSLSocketFactory}
+ * for {@code tcp://} URIs and requires one for {@code ssl://}, and Java has no way to let one class extend
+ * both; what they share is {@link #noDelay}. Paho itself only calls {@code createSocket()}; the other
+ * methods are the rest of the factory contract.
  */
 final class NoDelaySockets {
 

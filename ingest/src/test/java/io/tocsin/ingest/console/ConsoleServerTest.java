@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tocsin.ingest.auth.CredentialRegistry;
 import io.tocsin.ingest.auth.Identity;
@@ -133,10 +134,8 @@ class ConsoleServerTest {
     void acknowledgeSendsACommandAndTheStateChangesOnlyWhenTheEngineAnswers() throws Exception {
         AlarmEvent alarm = raised("park-1", "gas-01", 2_000, Severity.SEVERITY_RED);
         server.alarm(alarm);
-        try (ConsolePage page = loggedIn("station-07")) {
-            page.next("alarms");
-            page.send(ConsolePage.JSON.createObjectNode().put("type", "acknowledge")
-                    .put("alarmId", alarm.getAlarmId()));
+        try (ConsolePage page = loggedInWithTheList("station-07")) {
+            page.send(command("acknowledge", alarm));
 
             AlarmCommandRequest command = commands.poll(10, TimeUnit.SECONDS);
             assertThat(command).isNotNull();
@@ -166,10 +165,8 @@ class ConsoleServerTest {
     void aRefusalFromTheEngineReachesTheStationThatAsked() throws Exception {
         AlarmEvent alarm = raised("park-1", "gas-01", 2_000, Severity.SEVERITY_RED);
         server.alarm(alarm);
-        try (ConsolePage page = loggedIn("station-07")) {
-            page.next("alarms");
-            page.send(ConsolePage.JSON.createObjectNode().put("type", "shelve").put("alarmId", alarm.getAlarmId())
-                    .put("minutes", 30).put("comment", "detector being calibrated"));
+        try (ConsolePage page = loggedInWithTheList("station-07")) {
+            page.send(command("shelve", alarm).put("minutes", 30).put("comment", "detector being calibrated"));
             AlarmCommandRequest command = commands.poll(10, TimeUnit.SECONDS);
             assertThat(command.getType()).isEqualTo(CommandType.COMMAND_TYPE_SHELVE);
             assertThat(command.getComment()).isEqualTo("detector being calibrated");
@@ -189,10 +186,8 @@ class ConsoleServerTest {
     void aStationCannotCommandAnAlarmItDoesNotSee() throws Exception {
         AlarmEvent alarm = raised("park-1", "gas-01", 2_000, Severity.SEVERITY_RED);
         server.alarm(alarm);
-        try (ConsolePage page = loggedIn("station-09")) {
-            page.next("alarms");
-            page.send(ConsolePage.JSON.createObjectNode().put("type", "acknowledge")
-                    .put("alarmId", alarm.getAlarmId()));
+        try (ConsolePage page = loggedInWithTheList("station-09")) {
+            page.send(command("acknowledge", alarm));
             JsonNode answer = page.next("command");
             assertThat(answer.path("sent").asBoolean()).isFalse();
             assertThat(commands).isEmpty();
@@ -287,8 +282,7 @@ class ConsoleServerTest {
 
     @Test
     void connectedConsolesAreCounted() throws Exception {
-        try (ConsolePage page = loggedIn("station-07")) {
-            page.next("alarms");
+        try (ConsolePage page = loggedInWithTheList("station-07")) {
             await().atMost(Duration.ofSeconds(5)).until(() -> meters.get(ConsoleServer.CONNECTED).gauge().value() == 1);
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> meters.get(ConsoleServer.CONNECTED).gauge().value() == 0);
@@ -300,6 +294,18 @@ class ConsoleServerTest {
         assertThat(page.get("/api/session").body()).contains(station);
         page.connect().get(10, TimeUnit.SECONDS);
         return page;
+    }
+
+    /** Logged in, connected, and past the first list of alarms the server sends. */
+    private ConsolePage loggedInWithTheList(String station) throws Exception {
+        ConsolePage page = loggedIn(station);
+        page.next("alarms");
+        return page;
+    }
+
+    /** A command as the page sends it on {@code alarm}; options are added by the caller. */
+    private static ObjectNode command(String type, AlarmEvent alarm) {
+        return ConsolePage.JSON.createObjectNode().put("type", type).put("alarmId", alarm.getAlarmId());
     }
 
     static AlarmEvent raised(String site, String sensor, long raisedAt, Severity severity) {

@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** A real Paho MQTT 3.1.1 client that records what it receives and whether the server dropped it. */
-public final class V3Client implements AutoCloseable {
+public final class V3Client implements AutoCloseable, PahoSubscriber {
 
     public static final long TIMEOUT_MS = 5_000;
     private static final String PROBE_PREFIX = "test/probe/";

@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** A real Paho MQTT 5 client that records what it receives and how it was disconnected. */
-public final class V5Client implements AutoCloseable {
+public final class V5Client implements AutoCloseable, PahoSubscriber {
 
     public static final long TIMEOUT_MS = 5_000;
     private static final String PROBE_PREFIX = "test/probe/";

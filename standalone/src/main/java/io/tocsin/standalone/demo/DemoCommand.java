@@ -84,9 +84,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         Clock clock = Clock.systemUTC();
         DemoCredentials logins = DemoCredentials.write(Platform.Settings.defaults(dataDir));
-        try (Platform platform = Platform.start(Platform.Settings.defaults(dataDir)
-                     .withPorts(new Platform.Ports(mqttPort, coapPort, httpPort, 0, consolePort))
-                     .withConsoleCredentials(logins.registry()));
+        try (Platform platform = Platform.start(platformSettings().withConsoleCredentials(logins.registry()));
              StationConsole station = new StationConsole("station-chem-park-1", platform.mqttUri(), clock);
              DemoFleet fleet = DemoFleet.start(platform.mqttUri(), clock, pollInterval)) {
             log.info("Platform up in {} ms. Simulated sites are reporting; chem-park-1/gas-01 starts leaking in {} s.",
@@ -105,13 +103,7 @@ public final class DemoCommand implements Callable<Integer> {
                     + "'tocsin/v1/alarms/#' -v. Ctrl-C stops.", mqttPort);
             ScheduledExecutorService progress = Executors.newSingleThreadScheduledExecutor();
             progress.scheduleAtFixedRate(() -> reportProgress(fleet, station), 5, 5, TimeUnit.SECONDS);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                log.info("Stopping ...");
-                progress.shutdownNow();
-                stopRequested.countDown();
-                awaitQuietly(stoppedCleanly, 60);
-                LogManager.shutdown();
-            }, "tocsin-shutdown"));
+            stopOnShutdown(stopRequested, progress::shutdownNow);
             stopRequested.await();
         } finally {
             stoppedCleanly.countDown();
@@ -121,23 +113,37 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private int runCity(CountDownLatch stopRequested) throws Exception {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.info("Stopping ...");
-            stopRequested.countDown();
-            awaitQuietly(stoppedCleanly, 60);
-            LogManager.shutdown();
-        }, "tocsin-shutdown"));
+        stopOnShutdown(stopRequested, () -> { });
         try {
             CityDemo.Options options = CityDemo.Options.defaults();
             new CityDemo(new CityDemo.Options(options.profile(), options.seed(), options.incidentsAfter(),
                     options.progressEvery(), duration))
-                    .run(Platform.Settings.defaults(dataDir).withPorts(new Platform.Ports(mqttPort, coapPort,
-                            httpPort, 0, consolePort)), stopRequested);
+                    .run(platformSettings(), stopRequested);
         } finally {
             stoppedCleanly.countDown();
         }
         log.info("Stopped.");
         return 0;
+    }
+
+    /** The embedded default with this command's data directory and ports (Kafka's client port: any free one). */
+    private Platform.Settings platformSettings() {
+        return Platform.Settings.defaults(dataDir)
+                .withPorts(new Platform.Ports(mqttPort, coapPort, httpPort, 0, consolePort));
+    }
+
+    /**
+     * On Ctrl-C: {@code beforeStopping}, then ask {@link #call} to stop and give it up to a minute to close the
+     * platform before the logs are shut down.
+     */
+    private void stopOnShutdown(CountDownLatch stopRequested, Runnable beforeStopping) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("Stopping ...");
+            beforeStopping.run();
+            stopRequested.countDown();
+            awaitQuietly(stoppedCleanly, 60);
+            LogManager.shutdown();
+        }, "tocsin-shutdown"));
     }
 
     private static void reportProgress(DemoFleet fleet, StationConsole station) {

@@ -9,6 +9,7 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
@@ -44,36 +45,20 @@ public final class KafkaEndpoints {
      * that arrived while no job ran is still evaluated. Offsets are committed on each completed checkpoint
      * (for monitoring lag; on restore Flink resumes from the checkpoint's own offsets).
      */
-    @SuppressWarnings("deprecation") // OffsetResetStrategy: the connector's API still takes it (Kafka 4 deprecates it)
     public static KafkaSource<byte[]> telemetrySource(String bootstrapServers, String topic, String groupId,
             Properties extraConsumerProperties) {
-        return KafkaSource.<byte[]>builder()
-                .setProperties(copy(extraConsumerProperties))
-                .setBootstrapServers(Objects.requireNonNull(bootstrapServers, "bootstrapServers"))
-                .setTopics(Objects.requireNonNull(topic, "topic"))
-                .setGroupId(Objects.requireNonNull(groupId, "groupId"))
-                .setClientIdPrefix(groupId)
-                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-                .setDeserializer(new TelemetryValueDeserializer())
-                .build();
+        return source(bootstrapServers, topic, groupId, "", committedOrEarliest(), new TelemetryValueDeserializer(),
+                extraConsumerProperties);
     }
 
     /**
      * Reads alarm commands (raw {@code AlarmCommandRequest} bytes), from the group's committed offsets or, for a
      * new group, the earliest: a command given while the job was down is still applied when it comes back.
      */
-    @SuppressWarnings("deprecation") // OffsetResetStrategy, see telemetrySource
     public static KafkaSource<byte[]> commandSource(String bootstrapServers, String topic, String groupId,
             Properties extraConsumerProperties) {
-        return KafkaSource.<byte[]>builder()
-                .setProperties(copy(extraConsumerProperties))
-                .setBootstrapServers(Objects.requireNonNull(bootstrapServers, "bootstrapServers"))
-                .setTopics(Objects.requireNonNull(topic, "topic"))
-                .setGroupId(Objects.requireNonNull(groupId, "groupId") + "-commands")
-                .setClientIdPrefix(groupId + "-commands")
-                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-                .setDeserializer(new TelemetryValueDeserializer("command"))
-                .build();
+        return source(bootstrapServers, topic, groupId, "-commands", committedOrEarliest(),
+                new TelemetryValueDeserializer("command"), extraConsumerProperties);
     }
 
     public static KafkaSource<byte[]> commandSource(String bootstrapServers, String topic, String groupId) {
@@ -85,14 +70,8 @@ public final class KafkaEndpoints {
      * resumes from its checkpoint's offsets, with the registry already in its broadcast state.
      */
     public static KafkaSource<RegistryEntry> registrySource(String bootstrapServers, String topic, String groupId) {
-        return KafkaSource.<RegistryEntry>builder()
-                .setBootstrapServers(Objects.requireNonNull(bootstrapServers, "bootstrapServers"))
-                .setTopics(Objects.requireNonNull(topic, "topic"))
-                .setGroupId(Objects.requireNonNull(groupId, "groupId") + "-registry")
-                .setClientIdPrefix(groupId + "-registry")
-                .setStartingOffsets(OffsetsInitializer.earliest())
-                .setDeserializer(new RegistryRecordDeserializer())
-                .build();
+        return source(bootstrapServers, topic, groupId, "-registry", OffsetsInitializer.earliest(),
+                new RegistryRecordDeserializer(), new Properties());
     }
 
     /**
@@ -100,18 +79,10 @@ public final class KafkaEndpoints {
      * group, the earliest: a gateway that went offline while the job was down still raises its fault, and its
      * return is seen in order after it.
      */
-    @SuppressWarnings("deprecation") // OffsetResetStrategy, see telemetrySource
     public static KafkaSource<byte[]> statusSource(String bootstrapServers, String topic, String groupId,
             Properties extraConsumerProperties) {
-        return KafkaSource.<byte[]>builder()
-                .setProperties(copy(extraConsumerProperties))
-                .setBootstrapServers(Objects.requireNonNull(bootstrapServers, "bootstrapServers"))
-                .setTopics(Objects.requireNonNull(topic, "topic"))
-                .setGroupId(Objects.requireNonNull(groupId, "groupId") + "-status")
-                .setClientIdPrefix(groupId + "-status")
-                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-                .setDeserializer(new TelemetryValueDeserializer("status"))
-                .build();
+        return source(bootstrapServers, topic, groupId, "-status", committedOrEarliest(),
+                new TelemetryValueDeserializer("status"), extraConsumerProperties);
     }
 
     public static KafkaSource<byte[]> statusSource(String bootstrapServers, String topic, String groupId) {
@@ -119,16 +90,34 @@ public final class KafkaEndpoints {
     }
 
     /** The alarms topic's raw {@code AlarmEvent} bytes, for the time-series job (its own consumer group). */
-    @SuppressWarnings("deprecation") // OffsetResetStrategy, see telemetrySource
     public static KafkaSource<byte[]> alarmEventSource(String bootstrapServers, String topic, String groupId) {
-        return KafkaSource.<byte[]>builder()
+        return source(bootstrapServers, topic, groupId, "-alarms", committedOrEarliest(),
+                new TelemetryValueDeserializer("alarm"), new Properties());
+    }
+
+    /**
+     * The set-up every source shares. Each reads in its own consumer group, {@code groupId + groupSuffix}, which
+     * is also its client id prefix; the extra properties go in first so that the arguments override them.
+     */
+    private static <T> KafkaSource<T> source(String bootstrapServers, String topic, String groupId, String groupSuffix,
+            OffsetsInitializer startingOffsets, KafkaRecordDeserializationSchema<T> deserializer,
+            Properties extraConsumerProperties) {
+        String group = Objects.requireNonNull(groupId, "groupId") + groupSuffix;
+        return KafkaSource.<T>builder()
+                .setProperties(copy(extraConsumerProperties))
                 .setBootstrapServers(Objects.requireNonNull(bootstrapServers, "bootstrapServers"))
                 .setTopics(Objects.requireNonNull(topic, "topic"))
-                .setGroupId(Objects.requireNonNull(groupId, "groupId") + "-alarms")
-                .setClientIdPrefix(groupId + "-alarms")
-                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-                .setDeserializer(new TelemetryValueDeserializer("alarm"))
+                .setGroupId(group)
+                .setClientIdPrefix(group)
+                .setStartingOffsets(startingOffsets)
+                .setDeserializer(deserializer)
                 .build();
+    }
+
+    /** The group's committed offsets or, for a new group, the earliest. */
+    @SuppressWarnings("deprecation") // OffsetResetStrategy: the connector's API still takes it (Kafka 4 deprecates it)
+    private static OffsetsInitializer committedOrEarliest() {
+        return OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
     }
 
     /** Command results keyed by command id, AT_LEAST_ONCE like the alarms. */

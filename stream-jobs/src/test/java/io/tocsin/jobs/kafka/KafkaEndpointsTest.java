@@ -14,6 +14,7 @@ import org.apache.flink.api.common.functions.util.ListCollector;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.connector.source.Boundedness;
+import org.apache.flink.connector.kafka.lineage.KafkaDatasetFacet;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
@@ -92,5 +93,38 @@ class KafkaEndpointsTest {
 
         assertThat(source.getBoundedness()).isEqualTo(Boundedness.CONTINUOUS_UNBOUNDED);
         assertThat(source.getProducedType()).isEqualTo(PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+    }
+
+    @Test
+    void eachSourceReadsInItsOwnGroupAndKeepsTheExtraPropertiesButNotTheirGroupOrServers() {
+        Properties extra = new Properties();
+        extra.setProperty("security.protocol", "SSL");
+        extra.setProperty("group.id", "not-this-group");
+        extra.setProperty("bootstrap.servers", "not-this-broker:9092");
+
+        assertThat(consumerProperties(KafkaEndpoints.telemetrySource("kafka:9092", "telemetry", "job", extra)))
+                .containsEntry("group.id", "job").containsEntry("client.id.prefix", "job")
+                .containsEntry("bootstrap.servers", "kafka:9092").containsEntry("security.protocol", "SSL");
+        assertThat(consumerProperties(KafkaEndpoints.commandSource("kafka:9092", "commands", "job", extra)))
+                .containsEntry("group.id", "job-commands").containsEntry("client.id.prefix", "job-commands")
+                .containsEntry("bootstrap.servers", "kafka:9092").containsEntry("security.protocol", "SSL");
+        assertThat(consumerProperties(KafkaEndpoints.statusSource("kafka:9092", "status", "job", extra)))
+                .containsEntry("group.id", "job-status").containsEntry("client.id.prefix", "job-status")
+                .containsEntry("bootstrap.servers", "kafka:9092").containsEntry("security.protocol", "SSL");
+        assertThat(consumerProperties(KafkaEndpoints.registrySource("kafka:9092", "registry", "job")))
+                .containsEntry("group.id", "job-registry").containsEntry("client.id.prefix", "job-registry")
+                .containsEntry("bootstrap.servers", "kafka:9092").doesNotContainKey("security.protocol");
+        assertThat(consumerProperties(KafkaEndpoints.alarmEventSource("kafka:9092", "alarms", "job")))
+                .containsEntry("group.id", "job-alarms").containsEntry("client.id.prefix", "job-alarms")
+                .containsEntry("bootstrap.servers", "kafka:9092").doesNotContainKey("security.protocol");
+    }
+
+    /** The consumer properties a source was built with, as its lineage reports them. */
+    private static Properties consumerProperties(KafkaSource<?> source) {
+        return source.getLineageVertex().datasets().stream()
+                .flatMap(dataset -> dataset.facets().values().stream())
+                .filter(KafkaDatasetFacet.class::isInstance)
+                .map(facet -> ((KafkaDatasetFacet) facet).getProperties())
+                .findFirst().orElseThrow();
     }
 }
