@@ -20,6 +20,7 @@ import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamSink;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
 
 /**
  * The time-series job: every reading from the telemetry topic into the time-series store, with one-minute rollups
@@ -142,7 +143,10 @@ public final class TimeSeriesJob {
                             .withIdleness(IDLE_TIMEOUT))
                     .uid(READING_TIME_UID).name("Reading event time")
                     .keyBy(r -> r.siteId() + "/" + r.sensorId(), Types.STRING)
-                    .process(new RollUpMinutes(ALLOWED_LATENESS), TypeInformation.of(ReadingRollup.class))
+                    .window(TumblingEventTimeWindows.of(Duration.ofMinutes(1)))
+                    .allowedLateness(ALLOWED_LATENESS)
+                    .aggregate(new RollUpReadings(), new RollupWindow(), TypeInformation.of(RollupAccumulator.class),
+                            TypeInformation.of(RollupAccumulator.class), TypeInformation.of(ReadingRollup.class))
                     .uid(ROLLUP_UID).name("One-minute rollups")
                     .sinkTo(rollupSink)
                     .uid(ROLLUP_SINK_UID).name("Rollups sink");
