@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tocsin.edge.buffer.DiskBuffer;
 import io.tocsin.edge.driver.Driver;
-import io.tocsin.edge.driver.EventKind;
+import io.tocsin.rules.events.FieldEvent;
 import io.tocsin.edge.driver.Events;
 import io.tocsin.edge.uplink.Uplink;
 import io.tocsin.edge.uplink.UplinkException;
@@ -60,7 +60,7 @@ public final class DiskFullAgentProcess {
                             .setQuality(Quality.QUALITY_GOOD).setUnit("%LEL").build());
                 }
                 if (raiseFire.compareAndSet(true, false)) {
-                    readings.add(Events.event("zone-7", EventKind.FIRE, nowMs, true));
+                    readings.add(Events.event("zone-7", FieldEvent.FIRE, nowMs, true));
                     fireRaisedAtTick.set(tick);
                 }
                 return readings;

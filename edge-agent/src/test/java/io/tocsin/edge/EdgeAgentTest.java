@@ -1,5 +1,6 @@
 package io.tocsin.edge;
 
+import io.tocsin.rules.events.FieldEvent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -186,7 +187,7 @@ class EdgeAgentTest {
             @Override
             public List<Reading> poll(long nowMs) {
                 return fire.getAndSet(false)
-                        ? List.of(io.tocsin.edge.driver.Events.event("zone-3", io.tocsin.edge.driver.EventKind.FIRE,
+                        ? List.of(io.tocsin.edge.driver.Events.event("zone-3", io.tocsin.rules.events.FieldEvent.FIRE,
                                 nowMs, true))
                         : List.of();
             }

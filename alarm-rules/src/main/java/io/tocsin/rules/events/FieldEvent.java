@@ -4,9 +4,9 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * What a field event reports, as the platform understands it. Edge agents send events as readings whose unit is
- * {@code event:<kind>} (edge-agent's {@code Events}/{@code EventKind}; alarm-rules depends on neither, so the kinds
- * are listed here again): the sensor id names the point (fire panel zone or loop point, Modbus device, local rule
+ * What a field event reports: the one list of kinds for the edge agents that send them and the platform that
+ * acts on them. Edge agents send events as readings whose unit is {@code event:<kind>} (edge-agent's
+ * {@code Events}): the sensor id names the point (fire panel zone or loop point, Modbus device, local rule
  * activation) and the value is 1 when the condition starts and 0 when it clears. What each kind does is decided
  * in one place, {@link FieldEventAlarms}.
  */

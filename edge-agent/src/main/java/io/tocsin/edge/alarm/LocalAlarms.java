@@ -2,7 +2,7 @@ package io.tocsin.edge.alarm;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.tocsin.edge.driver.EventKind;
+import io.tocsin.rules.events.FieldEvent;
 import io.tocsin.edge.driver.Events;
 import io.tocsin.proto.v1.Quality;
 import io.tocsin.proto.v1.Reading;
@@ -145,7 +145,7 @@ public final class LocalAlarms {
      * {@code event:alarm}, value 1 while the alarm is active and 0 otherwise, time of the transition.
      */
     public static Reading eventOf(AlarmTransition t) {
-        return Events.event(t.sensorId() + "/" + t.ruleId() + "/" + t.activation(), EventKind.ALARM,
+        return Events.event(t.sensorId() + "/" + t.ruleId() + "/" + t.activation(), FieldEvent.ALARM,
                 t.eventTimeMs(), t.state().isActive());
     }
 

@@ -2,7 +2,7 @@ package io.tocsin.edge.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tocsin.edge.alarm.AlarmOutput;
-import io.tocsin.edge.driver.EventKind;
+import io.tocsin.rules.events.FieldEvent;
 import io.tocsin.edge.driver.modbus.ModbusByteOrder;
 import io.tocsin.edge.driver.modbus.ModbusDataType;
 import io.tocsin.edge.driver.modbus.ModbusDevice;
@@ -442,8 +442,8 @@ public final class AgentConfigReader {
                     "fix the Java regex; quote it with single quotes in YAML");
             return null;
         }
-        Optional<EventKind> event = n.has("event")
-                ? Optional.ofNullable(choice(n, p + ".event", "event", EventKind.class, null)) : Optional.empty();
+        Optional<FieldEvent> event = n.has("event")
+                ? Optional.ofNullable(choice(n, p + ".event", "event", FieldEvent.class, null)) : Optional.empty();
         Matcher placeholders = Pattern.compile("\\{([A-Za-z][A-Za-z0-9]*)}").matcher(sensor);
         while (placeholders.find()) {
             if (!regex.contains("(?<" + placeholders.group(1) + ">")) {

@@ -7,7 +7,7 @@ import com.ghgande.j2mod.modbus.procimg.InputRegister;
 import com.ghgande.j2mod.modbus.util.BitVector;
 import com.ghgande.j2mod.modbus.util.SerialParameters;
 import io.tocsin.edge.driver.Driver;
-import io.tocsin.edge.driver.EventKind;
+import io.tocsin.rules.events.FieldEvent;
 import io.tocsin.edge.driver.Events;
 import io.tocsin.edge.driver.serial.SerialParity;
 import io.tocsin.proto.v1.Quality;
@@ -199,7 +199,7 @@ public final class ModbusDriver implements Driver {
             List<Reading> out = new ArrayList<>(readings.size() + 1);
             if (state.status == DeviceStatus.OFFLINE) {
                 log.info("Modbus device {} on {} answers again", device.name(), name);
-                out.add(Events.event(device.name(), EventKind.ONLINE, now, true));
+                out.add(Events.event(device.name(), FieldEvent.ONLINE, now, true));
             }
             out.addAll(readings);
             emit(out);
@@ -223,7 +223,7 @@ public final class ModbusDriver implements Driver {
                 if (state.status != DeviceStatus.OFFLINE) {
                     log.warn("Modbus device {} (unit {}) on {} stopped answering: {}", device.name(), device.unitId(),
                             name, e.toString());
-                    out.add(Events.event(device.name(), EventKind.OFFLINE, now, true));
+                    out.add(Events.event(device.name(), FieldEvent.OFFLINE, now, true));
                     state.status = DeviceStatus.OFFLINE;
                 }
                 for (ModbusPoint point : device.points()) {

@@ -1,6 +1,6 @@
 package io.tocsin.edge.driver.serial;
 
-import io.tocsin.edge.driver.EventKind;
+import io.tocsin.rules.events.FieldEvent;
 import io.tocsin.edge.driver.Events;
 import io.tocsin.proto.v1.Quality;
 import io.tocsin.proto.v1.Reading;
@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * <p>Example, a Chinese panel printing "火警 003区 探测器": {@code match: '火警\s*(?<zone>\d+)区'},
  * {@code event: FIRE}, {@code sensor: 'zone-{zone}'}.
  */
-public record LineRule(Pattern match, String sensor, Optional<EventKind> event, boolean active, String unit,
+public record LineRule(Pattern match, String sensor, Optional<FieldEvent> event, boolean active, String unit,
                        double scale) {
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z][A-Za-z0-9]*)}");
@@ -32,7 +32,7 @@ public record LineRule(Pattern match, String sensor, Optional<EventKind> event, 
         return new LineRule(Pattern.compile(regex), sensor, Optional.empty(), true, unit, 1);
     }
 
-    public static LineRule event(String regex, String sensor, EventKind kind, boolean active) {
+    public static LineRule event(String regex, String sensor, FieldEvent kind, boolean active) {
         return new LineRule(Pattern.compile(regex), sensor, Optional.of(kind), active, "", 1);
     }
 

@@ -3,7 +3,7 @@ package io.tocsin.edge.driver.serial;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.tocsin.edge.driver.EventKind;
+import io.tocsin.rules.events.FieldEvent;
 import io.tocsin.edge.driver.Events;
 import io.tocsin.edge.testing.SocatPtyPair;
 import io.tocsin.proto.v1.Reading;
@@ -29,9 +29,9 @@ class SerialLineDriverTest {
     Path dir;
 
     private static final List<LineRule> PANEL_RULES = List.of(
-            LineRule.event("火警\\s*(?<zone>\\d+)区", "zone-{zone}", EventKind.FIRE, true),
-            LineRule.event("故障\\s*(?<zone>\\d+)区", "zone-{zone}", EventKind.FAULT, true),
-            LineRule.event("复位", "panel", EventKind.RESET, true),
+            LineRule.event("火警\\s*(?<zone>\\d+)区", "zone-{zone}", FieldEvent.FIRE, true),
+            LineRule.event("故障\\s*(?<zone>\\d+)区", "zone-{zone}", FieldEvent.FAULT, true),
+            LineRule.event("复位", "panel", FieldEvent.RESET, true),
             LineRule.reading("CH4=(?<value>[0-9.]+)", "gas-{value}", "%LEL"));
 
     @Test
@@ -67,7 +67,7 @@ class SerialLineDriverTest {
 
             assertThat(collected).extracting(Reading::getSensorId).containsExactly("zone-003", "zone-012", "panel");
             assertThat(collected).extracting(r -> Events.kindOf(r).orElseThrow())
-                    .containsExactly(EventKind.FIRE, EventKind.FAULT, EventKind.RESET);
+                    .containsExactly(FieldEvent.FIRE, FieldEvent.FAULT, FieldEvent.RESET);
             assertThat(collected).allSatisfy(r -> assertThat(r.getValue()).isEqualTo(1.0));
         }
     }

@@ -3,7 +3,7 @@ package io.tocsin.edge.driver.serial.fuzz;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.tocsin.edge.driver.EventKind;
+import io.tocsin.rules.events.FieldEvent;
 import io.tocsin.edge.driver.serial.LineFramer;
 import io.tocsin.edge.driver.serial.LineRule;
 import io.tocsin.proto.v1.Reading;
@@ -36,9 +36,9 @@ class SerialLineRulesFuzzTest {
 
     private static final Charset GBK = Charset.forName("GBK");
     private static final List<LineRule> RULES = List.of(
-            LineRule.event("火警\\s*(?<zone>\\d+)区", "zone-{zone}", EventKind.FIRE, true),
-            LineRule.event("故障\\s*(?<zone>\\d+)区", "zone-{zone}", EventKind.FAULT, true),
-            LineRule.event("复位", "panel", EventKind.RESET, true),
+            LineRule.event("火警\\s*(?<zone>\\d+)区", "zone-{zone}", FieldEvent.FIRE, true),
+            LineRule.event("故障\\s*(?<zone>\\d+)区", "zone-{zone}", FieldEvent.FAULT, true),
+            LineRule.event("复位", "panel", FieldEvent.RESET, true),
             LineRule.reading("CO=(?<value>[0-9.]+)ppm", "co-01", "ppm"),
             LineRule.reading("T(?<ch>\\d+)=(?<value>(-|\\+)?(\\d|\\.)+)", "temp-{ch}", "degC"));
 
