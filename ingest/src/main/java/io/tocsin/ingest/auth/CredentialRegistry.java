@@ -27,14 +27,15 @@ import java.util.Set;
  *   - name: gw-01                 # MQTT user name, DTLS PSK identity, TLS client certificate CN
  *     site: park-north            # its telemetry topic: tocsin/v1/telemetry/park-north/gw-01
  *     device: gw-01               # optional, defaults to name
- *     password: pbkdf2-sha256:600000:...:...
+ *     password: pbkdf2-sha256-generated:1000:...:...   # a generated secret (HashPasswordCommand --generate)
  * stations:
  *   - name: station-7
  *     sites: [park-north, park-south]
  *     password: pbkdf2-sha256:600000:...:...
  * </pre>
  *
- * Password lines are produced by {@link HashPasswordCommand}; there is no plain text in the file. A client with a
+ * Password lines are produced by {@link HashPasswordCommand}; there is no plain text in the file. Gateways of a
+ * fleet should get generated secrets ({@code --generate}): cheap to check when they all reconnect after a restart. A client with a
  * TLS client certificate needs no password line ({@code password} may then be left out).
  *
  * <p>Validated completely at load time: the first problem found throws {@link IllegalArgumentException} naming
@@ -50,7 +51,8 @@ public final class CredentialRegistry {
     }
 
     private static final String FIX_PASSWORD = "produce it with: java -cp tocsin-ingest.jar "
-            + HashPasswordCommand.class.getName() + " (reads the password from stdin)";
+            + HashPasswordCommand.class.getName() + " (reads the password from stdin), or for a device with "
+            + "--generate (makes a random secret)";
 
     private final Map<String, Entry> byName;
 

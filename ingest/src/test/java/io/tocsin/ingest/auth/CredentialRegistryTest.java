@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -69,18 +70,51 @@ class CredentialRegistryTest {
                 .hasMessageContaining("devices[0].name");
     }
 
+    @Test
+    void aGeneratedSecretIsPrintedOnceBesideALineTheRegistryAccepts() throws Exception {
+        List<String> printed = runHashCommand("", "--generate");
+        assertThat(printed.get(0)).startsWith("# secret for the device");
+        String secret = printed.get(0).substring(printed.get(0).lastIndexOf(' ') + 1);
+        assertThat(secret).hasSize(43).matches("[A-Za-z0-9_-]+");
+        String line = printed.get(1);
+        assertThat(line).contains(PasswordHash.GENERATED_SCHEME + ":" + PasswordHash.GENERATED_ITERATIONS + ":")
+                .doesNotContain(secret);
+
+        CredentialRegistry registry = CredentialRegistry.parse("devices:\n  - name: gw-01\n    site: park-north\n"
+                + line + "\n", "r.yaml");
+        PasswordHash hash = registry.find("gw-01").orElseThrow().password();
+        assertThat(hash.generated()).isTrue();
+        assertThat(hash.iterations()).isEqualTo(PasswordHash.GENERATED_ITERATIONS);
+        assertThat(hash.matches(secret.toCharArray())).isTrue();
+        assertThat(hash.matches((secret.substring(1) + "A").toCharArray())).isFalse();
+        assertThat(PasswordHash.parse(hash.toString())).isEqualTo(hash);
+        assertThat(runHashCommand("", "--generate").get(0)).isNotEqualTo(printed.get(0));
+    }
+
+    @Test
+    void aGeneratedSecretsHashBelowItsMinimumIsRefused() {
+        String weak = PasswordHash.GENERATED_SCHEME + ":999:c2FsdHNhbHQ=:" + "A".repeat(43) + "=";
+        assertThatThrownBy(() -> CredentialRegistry.parse(
+                "devices:\n  - name: gw\n    site: s\n    password: \"" + weak + "\"\n", "r.yaml"))
+                .hasMessageContaining("devices[0].password").hasMessageContaining("below the minimum 1000");
+    }
+
     private static String runHashCommand(String password) throws Exception {
+        return runHashCommand(password, String.valueOf(PasswordHash.MIN_ITERATIONS)).get(0);
+    }
+
+    private static List<String> runHashCommand(String stdin, String... args) throws Exception {
         InputStream in = System.in;
         PrintStream out = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         try {
-            System.setIn(new ByteArrayInputStream((password + "\n").getBytes(StandardCharsets.UTF_8)));
+            System.setIn(new ByteArrayInputStream((stdin + "\n").getBytes(StandardCharsets.UTF_8)));
             System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            HashPasswordCommand.main(new String[] {String.valueOf(PasswordHash.MIN_ITERATIONS)});
+            HashPasswordCommand.main(args);
         } finally {
             System.setIn(in);
             System.setOut(out);
         }
-        return captured.toString(StandardCharsets.UTF_8).lines().findFirst().orElseThrow();
+        return captured.toString(StandardCharsets.UTF_8).lines().toList();
     }
 }

@@ -36,6 +36,7 @@ class SecurityTest {
     private static final String OTHER_SITE = "park-south";
     private static final String DEVICE_PASSWORD = "gw-01 secret";
     private static final String STATION_PASSWORD = "station secret";
+    private static final PasswordHash.GeneratedSecret GENERATED = PasswordHash.generate();
 
     private static TestCertificates certificates;
     private static TestServer server;
@@ -48,6 +49,7 @@ class SecurityTest {
                 "gw-01", new CredentialRegistry.Entry(Identity.device("gw-01", SITE, "gw-01"),
                         PasswordHash.create(DEVICE_PASSWORD.toCharArray(), PasswordHash.MIN_ITERATIONS)),
                 "gw-cert", new CredentialRegistry.Entry(Identity.device("gw-cert", SITE, "gw-cert"), null),
+                "gw-gen", new CredentialRegistry.Entry(Identity.device("gw-gen", SITE, "gw-gen"), GENERATED.hash()),
                 "station-7", new CredentialRegistry.Entry(Identity.station("station-7", Set.of(SITE)),
                         PasswordHash.create(STATION_PASSWORD.toCharArray(), PasswordHash.MIN_ITERATIONS))));
         var sslContext = SslContextBuilder.forServer(serverCert.key(), serverCert.certificate(), serverCert.issuer())
@@ -78,6 +80,20 @@ class SecurityTest {
         })).isInstanceOfSatisfying(MqttSecurityException.class, e -> assertThat(e.getReasonCode()).isEqualTo(4));
         assertThat(server.count(ProtocolVersionGate.CONNECT_REFUSED, "reason", "bad_credentials"))
                 .isEqualTo(before + 3);
+    }
+
+    @Test
+    void aGatewayWithAGeneratedSecretLogsInWithItAndWithNothingElse() throws Exception {
+        try (V5Client device = V5Client.connect(server.uri(), "gw-gen",
+                o -> login(o, "gw-gen", GENERATED.secret()))) {
+            assertThat(device.publishAndWait(MqttTopics.telemetry(SITE, "gw-gen"), Batches.bytes(SITE, "gw-gen", 1), 1)
+                    .getReasonCodes()).containsExactly(0x00);
+        }
+        assertThatThrownBy(() -> V5Client.connect(server.uri(), "gw-gen",
+                o -> login(o, "gw-gen", GENERATED.secret().toUpperCase(java.util.Locale.ROOT))))
+                .isInstanceOfSatisfying(MqttException.class, e -> assertThat(e.getReasonCode()).isEqualTo(0x86));
+        assertThatThrownBy(() -> V5Client.connect(server.uri(), "gw-gen", o -> login(o, "gw-gen", DEVICE_PASSWORD)))
+                .isInstanceOfSatisfying(MqttException.class, e -> assertThat(e.getReasonCode()).isEqualTo(0x86));
     }
 
     @Test
