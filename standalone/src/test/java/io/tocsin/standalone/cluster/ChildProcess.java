@@ -56,6 +56,11 @@ final class ChildProcess implements AutoCloseable {
         command.add(classpath);
         command.add(mainClass);
         command.addAll(args);
+        return start(name, logDir, command);
+    }
+
+    /** Starts any program (e.g. HAProxy), its output in {@code <logDir>/<name>.out}. */
+    static ChildProcess start(String name, Path logDir, List<String> command) throws IOException {
         Files.createDirectories(logDir);
         Path log = logDir.resolve(name + ".out");
         Process process = new ProcessBuilder(command)

@@ -5,8 +5,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The simulated devices of the check, split over the ingest nodes by index (device i → node i mod n) as a TCP
- * load balancer in round-robin would: load devices ({@code flow-*} sensors, no rules) carry the bulk of the
+ * The simulated devices of the check, each connecting to one of {@code serverUris} by index (device i → URI i mod
+ * n): the TCP load balancer's one address, or (without HAProxy) the ingest nodes themselves, split as a balancer in
+ * round-robin would. Load devices ({@code flow-*} sensors, no rules) carry the bulk of the
  * readings; alarm devices ({@code level-1}, one reading every 100 ms) cross the alarm limit once a second.
  */
 final class Fleet {
@@ -15,15 +16,15 @@ final class Fleet {
     private final List<SimulatedDevice> alarmDevices = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
 
-    Fleet(LocalClusterCheck.Settings settings, IngestNodes ingest) {
+    Fleet(LocalClusterCheck.Settings settings, List<String> serverUris) {
         double batchesPerSecondEach = (double) settings.readingsPerSecond()
                 / settings.readingsPerBatch() / settings.loadDevices();
         for (int i = 0; i < settings.loadDevices(); i++) {
-            loadDevices.add(new SimulatedDevice(ingest.uri(i % ingest.count()), String.format("site-%03d", i),
+            loadDevices.add(new SimulatedDevice(serverUris.get(i % serverUris.size()), String.format("site-%03d", i),
                     "gw-1", "flow", settings.readingsPerBatch(), batchesPerSecondEach, sequence -> 10 + sequence % 7));
         }
         for (int i = 0; i < settings.alarmDevices(); i++) {
-            alarmDevices.add(new SimulatedDevice(ingest.uri(i % ingest.count()), String.format("park-%02d", i),
+            alarmDevices.add(new SimulatedDevice(serverUris.get(i % serverUris.size()), String.format("park-%02d", i),
                     "gw-1", "level-1", 1, 10, sequence -> sequence % 10 == 9 ? 80 : 20));
         }
     }

@@ -31,7 +31,11 @@ import org.slf4j.LoggerFactory;
  */
 final class FlinkSessionCluster implements AutoCloseable {
 
-    static final int SLOTS_PER_TASK_MANAGER = 2;
+    /**
+     * The alarm job (parallelism 2) and the time-series job (1) must both fit on one TaskManager once the other
+     * one is killed.
+     */
+    static final int SLOTS_PER_TASK_MANAGER = 3;
     /** Generous: on a 2-core machine shared with other builds a JVM has taken minutes to start. */
     static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(420);
     private static final Logger log = LoggerFactory.getLogger(FlinkSessionCluster.class);

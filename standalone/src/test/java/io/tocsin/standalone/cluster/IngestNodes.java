@@ -2,6 +2,10 @@ package io.tocsin.standalone.cluster;
 
 import io.tocsin.standalone.LoopbackPorts;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +25,8 @@ final class IngestNodes implements AutoCloseable {
     private final String bootstrap;
     private final List<ChildProcess> nodes = new ArrayList<>();
     private final List<Integer> mqttPorts = new ArrayList<>();
+    private final List<Integer> httpPorts = new ArrayList<>();
+    private final HttpClient httpClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     IngestNodes(Path dir, Path standaloneJar, String bootstrap) {
         this.dir = dir;
@@ -54,6 +60,7 @@ final class IngestNodes implements AutoCloseable {
                     List.of("ingest", "--config", config.toString()));
             nodes.add(node);
             mqttPorts.add(mqtt);
+            httpPorts.add(http);
         }
         for (ChildProcess node : nodes) {
             // `tocsin ingest` prints one line "READY ingest node=... mqtt=..." once it serves.
@@ -66,6 +73,31 @@ final class IngestNodes implements AutoCloseable {
                         return Files.readString(node.log()).contains("READY ingest");
                     });
         }
+    }
+
+    List<Integer> mqttPorts() {
+        return List.copyOf(mqttPorts);
+    }
+
+    List<Integer> httpPorts() {
+        return List.copyOf(httpPorts);
+    }
+
+    /**
+     * A meter of node {@code index} from its Prometheus {@code /metrics}, summed over its tags (e.g.
+     * {@code tocsin_ingest_clients_connected}); 0 when the node does not list it.
+     */
+    double meter(int index, String prometheusName) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPorts.get(index)
+                + "/metrics")).timeout(Duration.ofSeconds(10)).build();
+        String body = httpClient.send(request, HttpResponse.BodyHandlers.ofString()).body();
+        double sum = 0;
+        for (String line : body.split("\n")) {
+            if (line.startsWith(prometheusName + " ") || line.startsWith(prometheusName + "{")) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
     }
 
     String uri(int index) {

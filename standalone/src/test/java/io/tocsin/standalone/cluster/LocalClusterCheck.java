@@ -29,8 +29,9 @@ import org.awaitility.core.ConditionTimeoutException;
  *   <li>a Flink session cluster: one JobManager, two TaskManagers ({@link FlinkSessionCluster}), the alarm job
  *       submitted as a jar (stream-jobs' {@code tocsin-stream-jobs-job.jar}) with parallelism 2 and checkpoints
  *       every 2 s;</li>
- *   <li>two ingest nodes ({@code tocsin ingest --config}), devices split between them by port as a TCP load
- *       balancer would, and a station console on each node.</li>
+ *   <li>two ingest nodes ({@code tocsin ingest --config}) behind HAProxy in TCP mode ({@link TcpLoadBalancer};
+ *       without the {@code haproxy} package the devices are split between the nodes by port, as round robin
+ *       would), and a station console connected to each node directly.</li>
  * </ul>
  *
  * The audit: every batch a device got a successful PUBACK for is in the telemetry topic; every alarm transition
@@ -42,6 +43,9 @@ public final class LocalClusterCheck {
 
     private static final String RULE_ID = "level-high";
     private static final int ALARM_CYCLE = 10; // batches per cycle of an alarm device: 9 normal, 1 high
+    /** The ingest meters the check reads, as Prometheus names them. */
+    private static final String CONNECTED_CLIENTS = "tocsin_ingest_clients_connected";
+    private static final String PUBLISHES_ACCEPTED = "tocsin_ingest_publish_accepted_total";
 
     private final Path dir;
     private final Settings settings;
@@ -144,6 +148,22 @@ public final class LocalClusterCheck {
             say("Alarm job " + jobId + " submitted as " + settings.jobJar().getFileName() + " (jar id " + jarId
                     + "), running on " + flink.taskManagersRunning(jobId));
 
+            t0 = System.nanoTime();
+            TimeSeriesStoreNode store = TimeSeriesStoreNode.start(dir, settings.standaloneJar());
+            parts.add(store);
+            figure("startup.store-s", seconds(t0));
+            t0 = System.nanoTime();
+            String timeSeriesJobId = flink.runJar(jarId, "io.tocsin.jobs.timeseries.TimeSeriesJobMain", List.of(
+                    "--bootstrap-servers", bootstrap,
+                    "--influx-url", store.url(),
+                    "--checkpoint-interval-ms", "2000",
+                    "--checkpoint-dir", dir.resolve("time-series-checkpoints").toUri().toString()), 1);
+            awaitTrue("time-series job " + timeSeriesJobId + " running", Duration.ofSeconds(420),
+                    () -> flink.allTasksRunning(timeSeriesJobId));
+            figure("startup.time-series-job-submit-to-running-s", seconds(t0));
+            say("Time-series job " + timeSeriesJobId + " (TimeSeriesJobMain, same jar) writes to " + store
+                    + " at " + store.url() + ", running on " + flink.taskManagersRunning(timeSeriesJobId));
+
             IngestNodes ingest = new IngestNodes(dir, settings.standaloneJar(), bootstrap);
             parts.add(ingest);
             t0 = System.nanoTime();
@@ -158,11 +178,25 @@ public final class LocalClusterCheck {
             say("Station consoles subscribed to tocsin/v1/alarms/# on node 1 and node 2");
             figure("startup.total-s", seconds(started));
 
-            Fleet fleet = new Fleet(settings, ingest);
+            List<String> deviceUris = ingest.uris();
+            java.util.Optional<Path> haproxy = TcpLoadBalancer.binary();
+            if (haproxy.isPresent()) {
+                TcpLoadBalancer balancer = TcpLoadBalancer.start(haproxy.get(), dir, ingest.mqttPorts(),
+                        ingest.httpPorts());
+                parts.add(balancer);
+                deviceUris = List.of(balancer.uri());
+                say("Devices connect to HAProxy on " + balancer.uri() + " (TCP, least connections, health checks)");
+            } else {
+                say("No haproxy (apt-get install haproxy): devices split between the nodes by port instead");
+            }
+            figure("devices.connect-through", haproxy.isPresent() ? "haproxy" : "node ports");
+
+            Fleet fleet = new Fleet(settings, deviceUris);
             parts.add(fleet::stop);
             Faults faults = new Faults();
-            runLoad(fleet, faults, kafka, flink, jobId);
-            audit(fleet, faults, kafka, flink, jobId, console1, console2);
+            runLoad(fleet, faults, kafka, flink, jobId, timeSeriesJobId, ingest);
+            audit(fleet, faults, kafka, flink, jobId, console1, console2, ingest);
+            auditTimeSeries(fleet, store, flink, timeSeriesJobId);
         } catch (Exception | AssertionError e) {
             failures.add("the check could not complete: " + e);
             e.printStackTrace(out);
@@ -198,21 +232,29 @@ public final class LocalClusterCheck {
     }
 
     private void runLoad(Fleet fleet, Faults faults, LocalKafkaCluster kafka, FlinkSessionCluster flink,
-                         String jobId) throws Exception {
+                         String jobId, String timeSeriesJobId, IngestNodes ingest) throws Exception {
         say("Load: " + settings.loadDevices() + " devices x " + settings.readingsPerBatch() + " readings/batch, "
                 + settings.readingsPerSecond() + " readings/s offered, + " + settings.alarmDevices()
                 + " alarm devices (1 raise + 1 return per second each), for " + settings.loadSeconds() + " s");
         long loadStart = System.currentTimeMillis();
         fleet.start();
+        countDevicesPerNode(fleet, ingest);
 
         waitUntil(loadStart + settings.taskManagerKillAt() * 1000L);
-        // The victim runs some of the job's tasks (the slots are spread over both TaskManagers; if not, the one
-        // that has them all).
+        // The victim runs some of the alarm job's tasks (the slots are spread over both TaskManagers; if not, the
+        // one that has them all) and, where possible, the time-series job's, so that both jobs restore.
         List<String> running = flink.taskManagersRunning(jobId);
+        List<String> timeSeriesRunning = flink.taskManagersRunning(timeSeriesJobId);
         String victimId = running.isEmpty() ? "tm-2" : running.get(running.size() - 1);
+        for (String tm : timeSeriesRunning) {
+            if (running.contains(tm)) {
+                victimId = tm;
+            }
+        }
         ChildProcess victim = flink.taskManagers().get(Integer.parseInt(victimId.substring(3)) - 1);
         say("kill -9 " + victim + " (Flink TaskManager " + victimId + "; the job runs on " + running + ")");
         figure("taskmanager-kill.victim-ran-tasks-of-job-on", running);
+        figure("taskmanager-kill.time-series-job-ran-on", timeSeriesRunning);
         faults.taskManagerKilledMs = System.currentTimeMillis();
         victim.kill();
         long detected = awaitFor(Duration.ofSeconds(180), () -> !flink.allTasksRunning(jobId));
@@ -222,6 +264,9 @@ public final class LocalClusterCheck {
         say("job restarted on the remaining TaskManager: all tasks RUNNING "
                 + fmt((recovered - faults.taskManagerKilledMs) / 1000.0) + " s after the kill ("
                 + flink.jobSummary(jobId) + ")");
+        long timeSeriesRecovered = awaitFor(Duration.ofSeconds(300), () -> flink.allTasksRunning(timeSeriesJobId));
+        figure("taskmanager-kill.time-series-job-running-after-s",
+                fmt((timeSeriesRecovered - faults.taskManagerKilledMs) / 1000.0));
 
         waitUntil(loadStart + settings.brokerKillAt() * 1000L);
         int leader = kafka.quorumLeader();
@@ -258,14 +303,115 @@ public final class LocalClusterCheck {
         say("load stopped; job: " + flink.jobSummary(jobId));
     }
 
+    /**
+     * Every acknowledged reading must reach the time-series store through the time-series job (submitted as a jar
+     * like the alarm job, restarted from its checkpoint after the TaskManager kill): per device, the store's rows of
+     * its site up to the newest acknowledged batch's timestamp are exactly its acknowledged readings (the table is
+     * deduplicated, so a replay does not count twice; a batch written but never acknowledged is later, not counted).
+     */
+    private void auditTimeSeries(Fleet fleet, TimeSeriesStoreNode store, FlinkSessionCluster flink,
+                                 String timeSeriesJobId) {
+        say("waiting for every acknowledged reading in the time-series store ...");
+        long expected = 0;
+        for (SimulatedDevice device : fleet.all()) {
+            expected += (long) device.acked().size() * device.readingsPerBatch();
+        }
+        long[] stored = new long[1];
+        long started = System.currentTimeMillis();
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> {
+                        stored[0] = storedAckedReadings(fleet, store);
+                        return allStored(fleet, store);
+                    });
+        } catch (ConditionTimeoutException e) {
+            // counted below
+        }
+        long storedNow;
+        try {
+            storedNow = storedAckedReadings(fleet, store);
+        } catch (Exception e) {
+            failures.add("could not read the time-series store: " + e);
+            return;
+        }
+        figure("timeseries.acked-readings", expected);
+        figure("timeseries.acked-readings-stored", storedNow);
+        figure("timeseries.lost-acked-readings", Math.max(0, expected - storedNow));
+        figure("timeseries.all-stored-after-load-stop-s", fmt((System.currentTimeMillis() - started) / 1000.0));
+        figure("timeseries.job-at-end", flink.jobSummary(timeSeriesJobId));
+        if (storedNow != expected) {
+            failures.add("the time-series store has " + storedNow + " of the " + expected
+                    + " acknowledged readings (per device up to its newest acknowledged batch)");
+        }
+        say("time-series audit: " + storedNow + " of " + expected + " acknowledged readings stored");
+    }
+
+    /** Sum over the devices of the store's rows of the device's site up to its newest acknowledged batch. */
+    private static long storedAckedReadings(Fleet fleet, TimeSeriesStoreNode store) throws Exception {
+        long sum = 0;
+        for (SimulatedDevice device : fleet.all()) {
+            if (device.lastAckedTimestampMs() >= 0) {
+                sum += store.readingsOf(device.siteId(), device.lastAckedTimestampMs());
+            }
+        }
+        return sum;
+    }
+
+    private static boolean allStored(Fleet fleet, TimeSeriesStoreNode store) throws Exception {
+        for (SimulatedDevice device : fleet.all()) {
+            long acked = (long) device.acked().size() * device.readingsPerBatch();
+            if (acked > 0 && store.readingsOf(device.siteId(), device.lastAckedTimestampMs()) != acked) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Once every device is connected: how many each node serves, from the nodes' own metrics (a device cannot tell
+     * which node HAProxy gave it). Each node also serves one station console.
+     */
+    private void countDevicesPerNode(Fleet fleet, IngestNodes ingest) {
+        int devices = fleet.all().size();
+        int consoles = ingest.count();
+        try {
+            Awaitility.await("all " + devices + " devices connected").atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(500)).until(() -> {
+                        double connected = 0;
+                        for (int node = 0; node < ingest.count(); node++) {
+                            connected += ingest.meter(node, CONNECTED_CLIENTS);
+                        }
+                        return connected >= devices + consoles;
+                    });
+            List<Long> perNode = new ArrayList<>();
+            for (int node = 0; node < ingest.count(); node++) {
+                long count = Math.round(ingest.meter(node, CONNECTED_CLIENTS)) - 1;
+                perNode.add(count);
+                figure("ingest.node-" + (node + 1) + ".devices-connected", count);
+                if (count <= 0) {
+                    failures.add("ingest node " + (node + 1) + " got no device: the load was not spread");
+                }
+            }
+            say("devices per ingest node: " + perNode);
+        } catch (Exception e) {
+            failures.add("could not count the devices per ingest node: " + e);
+        }
+    }
+
     private void audit(Fleet fleet, Faults faults, LocalKafkaCluster kafka, FlinkSessionCluster flink, String jobId,
-                       StationConsole console1, StationConsole console2) {
-        // Throughput, from what the devices got acknowledged.
+                       StationConsole console1, StationConsole console2, IngestNodes ingest) {
+        // Throughput, from what the devices got acknowledged; the share of each node from its own metrics.
         Throughput throughput = Throughput.of(fleet, faults);
         throughput.report(out, figures);
-        for (int node = 0; node < 2; node++) {
-            if (throughput.readingsByNode[node] == 0) {
-                failures.add("ingest node " + (node + 1) + " acknowledged nothing: the load was not spread");
+        for (int node = 0; node < ingest.count(); node++) {
+            try {
+                long accepted = Math.round(ingest.meter(node, PUBLISHES_ACCEPTED));
+                figure("ingest.node-" + (node + 1) + ".publishes-accepted", accepted);
+                if (accepted == 0) {
+                    failures.add("ingest node " + (node + 1) + " accepted no publish: the load was not spread");
+                }
+            } catch (Exception e) {
+                failures.add("could not read ingest node " + (node + 1) + "'s metrics: " + e);
             }
         }
 

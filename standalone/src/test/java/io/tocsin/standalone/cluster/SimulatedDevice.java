@@ -29,7 +29,9 @@ import org.eclipse.paho.mqttv5.common.MqttMessage;
 final class SimulatedDevice implements Runnable {
 
     /** Acknowledged batches: sequence → [publish wall-clock ms, PUBACK wall-clock ms]. */
+    /** Per acknowledged batch sequence: [published ms, PUBACK ms, the batch's reading timestamp ms]. */
     private final Map<Long, long[]> acked = new ConcurrentHashMap<>();
+    private volatile long lastAckedTimestampMs = -1;
     private final String serverUri;
     private final String siteId;
     private final String deviceId;
@@ -80,7 +82,8 @@ final class SimulatedDevice implements Runnable {
             if (!running) {
                 break;
             }
-            acked.put(sequence, new long[] {publishedAt, System.currentTimeMillis()});
+            acked.put(sequence, new long[] {publishedAt, System.currentTimeMillis(), timestamp});
+            lastAckedTimestampMs = timestamp;
             sequence++;
         }
         disconnect();
@@ -161,6 +164,14 @@ final class SimulatedDevice implements Runnable {
 
     Map<Long, long[]> acked() {
         return acked;
+    }
+
+    /**
+     * Reading timestamp of the newest acknowledged batch, -1 before the first. Timestamps rise with every batch,
+     * so the acknowledged readings are exactly this device's readings up to this time.
+     */
+    long lastAckedTimestampMs() {
+        return lastAckedTimestampMs;
     }
 
     String key() {

@@ -12,7 +12,6 @@ final class Throughput {
 
     private static final long BUCKET_MS = 5_000;
 
-    final long[] readingsByNode = new long[2];
     long totalReadings;
     private final TreeMap<Long, Long> readingsByBucket = new TreeMap<>();
     private final List<long[]> acks = new ArrayList<>(); // [ack ms, latency ms, readings]
@@ -28,17 +27,11 @@ final class Throughput {
 
     static Throughput of(Fleet fleet, LocalClusterCheck.Faults faults) {
         Throughput t = new Throughput(faults);
-        List<String> nodes = new ArrayList<>();
         for (SimulatedDevice device : fleet.all()) {
-            if (!nodes.contains(device.serverUri())) {
-                nodes.add(device.serverUri());
-            }
-            int node = nodes.indexOf(device.serverUri());
             t.refusals += device.refusals();
             t.reconnects += device.reconnects();
             for (long[] times : device.acked().values()) {
                 int readings = device.readingsPerBatch();
-                t.readingsByNode[node] += readings;
                 t.totalReadings += readings;
                 t.firstAckMs = Math.min(t.firstAckMs, times[1]);
                 t.lastAckMs = Math.max(t.lastAckMs, times[1]);
@@ -54,8 +47,6 @@ final class Throughput {
     void report(PrintStream out, Map<String, String> figures) {
         double seconds = Math.max(1, lastAckMs - firstAckMs) / 1000.0;
         figures.put("throughput.acked-readings-per-s.average", LocalClusterCheck.fmt(totalReadings / seconds));
-        figures.put("throughput.acked-readings.node-1", String.valueOf(readingsByNode[0]));
-        figures.put("throughput.acked-readings.node-2", String.valueOf(readingsByNode[1]));
         figures.put("devices.refused-or-failed-publishes", String.valueOf(refusals));
         figures.put("devices.reconnects", String.valueOf(reconnects));
         out.println("acknowledged readings/s per 5 s (t = s since the first PUBACK; TM killed at t="
