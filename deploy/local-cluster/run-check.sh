@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The scale-out check of issue 9: a 3-node KRaft Kafka cluster, a Flink session cluster (JobManager + 2
-# TaskManagers) running the alarm job submitted as a jar, and 2 ingest nodes, each a separate OS process on this
-# machine; devices load the cluster while one TaskManager and one Kafka broker are killed with kill -9. Exits
-# non-zero if an acknowledged reading is missing from Kafka or an expected alarm transition did not reach a
-# station console. Took 11-12 minutes on the shared 2-core machine (load average 55-117), about 5 expected on a
-# quiet one, plus the build on a first run. Report: deploy/local-cluster/target/run/report.txt.
+# TaskManagers) running the alarm job and the time-series job submitted as a jar, the time-series store
+# (tocsin store), and 2 ingest nodes behind HAProxy (Debian package haproxy; without it devices are split by
+# port), each a separate OS process on this machine; devices load the cluster while one TaskManager and one Kafka
+# broker are killed with kill -9. Exits non-zero if an acknowledged reading is missing from Kafka or from the
+# time-series store, or an expected alarm transition did not reach a station console. Took 5 minutes at load
+# average 11-23, 11-12 at 55-117, plus the build on a first run. Report: deploy/local-cluster/target/run/report.txt.
 #
 #   deploy/local-cluster/run-check.sh                 # builds what it needs, then runs the check
 #   TOCSIN_TARGET=target-x deploy/local-cluster/run-check.sh   # build output folder (default: target)
