@@ -3,9 +3,11 @@ package io.tocsin.standalone.cluster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 
 /**
  * One JVM of the local cluster (a Kafka broker, a Flink JobManager or TaskManager, an ingest node), started as
@@ -98,6 +100,21 @@ final class ChildProcess implements AutoCloseable {
 
     Path log() {
         return log;
+    }
+
+    /**
+     * Waits until the process's output contains {@code marker} (e.g. the "READY ingest" line every {@code tocsin}
+     * part prints once it serves); fails at once if the process exits first.
+     */
+    void awaitOutput(String marker, Duration timeout) {
+        Awaitility.await(this + " printing '" + marker + "' (log " + log + ")").atMost(timeout)
+                .pollInterval(Duration.ofMillis(250))
+                .until(() -> {
+                    if (!isAlive()) {
+                        throw new IllegalStateException(this + " exited; see " + log);
+                    }
+                    return Files.readString(log).contains(marker);
+                });
     }
 
     /** SIGKILL to the process and its descendants; returns once the process is gone. */

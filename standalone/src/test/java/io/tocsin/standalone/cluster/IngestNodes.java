@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.awaitility.Awaitility;
 
 /**
  * The ingest nodes of the local cluster: each one {@code java -jar tocsin-standalone.jar ingest --config
@@ -64,14 +63,7 @@ final class IngestNodes implements AutoCloseable {
         }
         for (ChildProcess node : nodes) {
             // `tocsin ingest` prints one line "READY ingest node=... mqtt=..." once it serves.
-            Awaitility.await(node + " ready (log " + node.log() + ")").atMost(Duration.ofSeconds(420))
-                    .pollInterval(Duration.ofMillis(250))
-                    .until(() -> {
-                        if (!node.isAlive()) {
-                            throw new IllegalStateException(node + " exited; see " + node.log());
-                        }
-                        return Files.readString(node.log()).contains("READY ingest");
-                    });
+            node.awaitOutput("READY ingest", Duration.ofSeconds(420));
         }
     }
 

@@ -10,12 +10,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.awaitility.Awaitility;
 
 /**
  * The time-series store of the local cluster: {@code tocsin store} (QuestDB behind the InfluxDB v2 write API, with
@@ -44,14 +42,7 @@ final class TimeSeriesStoreNode implements AutoCloseable {
                 List.of("store", "--data-dir", dir.resolve("store").toString(), "--http-port",
                         Integer.toString(httpPort)));
         // `tocsin store` prints one line "READY store url=..." once it serves.
-        Awaitility.await(process + " ready (log " + process.log() + ")").atMost(Duration.ofSeconds(300))
-                .pollInterval(Duration.ofMillis(250))
-                .until(() -> {
-                    if (!process.isAlive()) {
-                        throw new IllegalStateException(process + " exited; see " + process.log());
-                    }
-                    return Files.readString(process.log()).contains("READY store");
-                });
+        process.awaitOutput("READY store", Duration.ofSeconds(300));
         return new TimeSeriesStoreNode(process, httpPort);
     }
 

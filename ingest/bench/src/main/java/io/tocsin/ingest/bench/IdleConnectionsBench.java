@@ -26,7 +26,6 @@ import io.tocsin.ingest.IngestServer;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -51,11 +50,7 @@ public final class IdleConnectionsBench {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new HashMap<>();
-        for (int i = 1; i < args.length; i++) {
-            String[] pair = args[i].split("=", 2);
-            options.put(pair[0], pair[1]);
-        }
+        Map<String, String> options = BenchOptions.parse(args, 1);
         int port = Integer.parseInt(options.getOrDefault("port", "1884"));
         if (args.length > 0 && args[0].equals("server")) {
             server(port, Integer.parseInt(options.getOrDefault("expect", "10000")));

@@ -27,11 +27,7 @@ public final class IngestBench {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new HashMap<>();
-        for (String arg : args) {
-            String[] pair = arg.split("=", 2);
-            options.put(pair[0], pair.length > 1 ? pair[1] : "");
-        }
+        Map<String, String> options = BenchOptions.parse(args, 0);
         int connections = Integer.parseInt(options.getOrDefault("connections", "100"));
         int window = Integer.parseInt(options.getOrDefault("window", "10"));
         int seconds = Integer.parseInt(options.getOrDefault("seconds", "20"));

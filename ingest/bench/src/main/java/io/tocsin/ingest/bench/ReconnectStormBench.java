@@ -65,11 +65,7 @@ public final class ReconnectStormBench {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new HashMap<>();
-        for (String arg : args) {
-            String[] pair = arg.split("=", 2);
-            options.put(pair[0], pair.length > 1 ? pair[1] : "");
-        }
+        Map<String, String> options = BenchOptions.parse(args, 0);
         int chosen = Integer.parseInt(options.getOrDefault("chosen", "100"));
         int generated = Integer.parseInt(options.getOrDefault("generated", "5000"));
         int perSecond = Integer.parseInt(options.getOrDefault("perSecond", "1000"));
