@@ -334,8 +334,8 @@ public final class AlarmJob {
         DataStream<CommandResult> ruleParts = sensorAlarms.getSideOutput(MergeSensorWideResults.PARTS)
                 .union(zoneAlarms.getSideOutput(MergeSensorWideResults.PARTS));
         DataStream<CommandResult> fieldEventParts = fieldEventAlarms.getSideOutput(MergeSensorWideResults.PARTS);
-        return ruleParts.keyBy(CommandResult::commandId, Types.STRING)
-                .connect(fieldEventParts.keyBy(CommandResult::commandId, Types.STRING))
+        return ruleParts.keyBy(MergeSensorWideResults::keyOf, Types.STRING)
+                .connect(fieldEventParts.keyBy(MergeSensorWideResults::keyOf, Types.STRING))
                 .process(new MergeSensorWideResults(), TypeInformation.of(CommandResult.class))
                 .uid(MERGE_COMMAND_RESULTS_UID).name("Merge sensor-wide command results")
                 .setMaxParallelism(MAX_PARALLELISM)

@@ -19,14 +19,14 @@ import org.slf4j.LoggerFactory;
  * One result for a sensor-wide SUPPRESS or UNSUPPRESS (no rule id: "take this sensor out of service"), which
  * {@link DecodeAlarmCommand} sends to two stages: the sensor stage (or, for a zone, the zone stage behind it) for
  * the sensor's rules, and the field event stage for the fire, fault and offline alarms the same point reports.
- * Each answers a part on {@link #PARTS} instead of a result; this stage, keyed by command id, waits for both parts
- * and emits one {@link CommandResult}: accepted if either part was accepted (the command changed something, and
- * the console must not show a refusal for a suppression that holds), refused only if both were, with both reasons.
+ * Each answers a part on {@link #PARTS} instead of a result; this stage, keyed by command id and sensor
+ * ({@link #keyOf}), waits for both parts and emits one {@link CommandResult}: accepted if either part was accepted
+ * (the console must not show a refusal for a suppression that holds), refused only if both were, with both reasons.
  *
- * <p>Input 1: the parts of the sensor and zone stages; input 2: the parts of the field event stage. Parts of one
- * command id are paired first in, first out per input, so a sender reusing a command id still gets one result per
- * command. Every stage answers every command it gets, so a part never waits for ever (the state of a checkpoint
- * holds the waiting parts and the commands on their way to the other stage alike).
+ * <p>Input 1: the parts of the sensor and zone stages; input 2: the parts of the field event stage. Parts of one key
+ * are paired first in, first out per input (each stage answers a sensor's commands in order), so a sender reusing a
+ * command id still gets one result per command. Every stage answers every command it gets, so a part does not wait
+ * for ever: a checkpoint holds the waiting parts, and a command after it is replayed to both stages.
  */
 public class MergeSensorWideResults
         extends KeyedCoProcessFunction<String, CommandResult, CommandResult, CommandResult> {
@@ -58,6 +58,14 @@ public class MergeSensorWideResults
      */
     public static OutputTag<CommandResult> resultTag(AlarmCommand command) {
         return isSensorWide(command) ? PARTS : EvaluateAlarmRules.COMMAND_RESULTS;
+    }
+
+    /**
+     * What the parts are keyed by: the command id, and the sensor it is about, so that two senders using the same
+     * command id for different sensors (or a console leaving it empty) still get their own results.
+     */
+    public static String keyOf(CommandResult part) {
+        return part.commandId() + "|" + part.siteId() + "/" + part.sensorId();
     }
 
     /**

@@ -27,7 +27,8 @@ class MergeSensorWideResultsTest {
     private static KeyedTwoInputStreamOperatorTestHarness<String, CommandResult, CommandResult, CommandResult> restore(
             OperatorSubtaskState snapshot) throws Exception {
         var h = new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(
-                new MergeSensorWideResults()), CommandResult::commandId, CommandResult::commandId, Types.STRING);
+                new MergeSensorWideResults()), MergeSensorWideResults::keyOf, MergeSensorWideResults::keyOf,
+                Types.STRING);
         if (snapshot != null) {
             h.initializeState(snapshot);
         }
@@ -101,6 +102,19 @@ class MergeSensorWideResultsTest {
 
         assertThat(harness.extractOutputValues()).extracting(CommandResult::accepted, CommandResult::decidedAtMs)
                 .containsExactly(tuple(true, 21L), tuple(false, 22L));
+    }
+
+    @Test
+    void theSameCommandIdForAnotherSensorIsAnotherCommand() throws Exception {
+        AlarmCommand otherSensor = AlarmCommand.suppress("park-1", "gas-05", "eve", 1_000, "recalibration");
+        rulePart(accepted("c-1", 10));
+        fieldEventPart(CommandResult.refused("c-1", otherSensor, "already suppressed", 11));
+        rulePart(CommandResult.refused("c-1", otherSensor, "unknown alarm", 12));
+        fieldEventPart(refused("c-1", "the field events of park-1/zone-3 are already suppressed", 13));
+
+        assertThat(harness.extractOutputValues()).extracting(CommandResult::sensorId, CommandResult::accepted,
+                        CommandResult::actor)
+                .containsExactly(tuple("gas-05", false, "eve"), tuple("zone-3", true, "li"));
     }
 
     @Test
