@@ -2,6 +2,7 @@ package io.tocsin.jobs.alarms;
 
 import io.tocsin.jobs.commands.CommandResult;
 import io.tocsin.jobs.commands.DecodeAlarmCommand;
+import io.tocsin.jobs.commands.MergeSensorWideResults;
 import io.tocsin.jobs.escalation.EscalateUnacknowledged;
 import io.tocsin.jobs.escalation.EscalationPolicy;
 import io.tocsin.jobs.events.FieldEventInput;
@@ -56,6 +57,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *                    + commands on event-* alarms -----------------------+-> keyBy(site) ->                    |
  *                                                                       |   RaiseFieldEventAlarms ------------+
  *                                               command results <-------+ (side outputs)
+ *   sensor-wide suppress/unsuppress: to EvaluateAlarmRules AND RaiseFieldEventAlarms; their two answers ->
+ *   keyBy(command id) -> MergeSensorWideResults -> one command result
  * </pre>
  *
  * Sources and sinks are injected (as in the Flink training exercises): production passes the Kafka ones from
@@ -88,6 +91,7 @@ public final class AlarmJob {
     public static final String FIELD_EVENT_UID = "raise-field-event-alarms";
     public static final String SINK_UID = "alarm-sink";
     public static final String COMMAND_RESULT_SINK_UID = "command-result-sink";
+    public static final String MERGE_COMMAND_RESULTS_UID = "merge-sensor-wide-command-results";
 
     /**
      * Longest time a reading may wait in a network buffer on its way to the rules (the job's one busy edge).
@@ -287,7 +291,8 @@ public final class AlarmJob {
                     .union(zoneAlarms.getSideOutput(EvaluateAlarmRules.COMMAND_RESULTS),
                             fieldEventAlarms.getSideOutput(EvaluateAlarmRules.COMMAND_RESULTS));
             if (commands != null) {
-                results = results.union(commands.getSideOutput(EvaluateAlarmRules.COMMAND_RESULTS));
+                results = results.union(commands.getSideOutput(EvaluateAlarmRules.COMMAND_RESULTS),
+                        sensorWideResults(sensorAlarms, zoneAlarms, fieldEventAlarms));
             }
             if (gatewayFaults != null) {
                 results = results.union(gatewayFaults.getSideOutput(EvaluateAlarmRules.COMMAND_RESULTS));
@@ -316,6 +321,23 @@ public final class AlarmJob {
                 .process(new RaiseFieldEventAlarms(options.rules(), options.registry(),
                         options.escalation().controlRoomId()), TypeInformation.of(RoutedAlarm.class))
                 .uid(FIELD_EVENT_UID).name("Raise field event alarms")
+                .setMaxParallelism(MAX_PARALLELISM)
+                .setBufferTimeout(EVENT_BUFFER_TIMEOUT.toMillis());
+    }
+
+    /**
+     * One result per sensor-wide suppress or unsuppress, which the sensor stage (or the zone stage behind it) and the
+     * field event stage each answer with a part: merged by command id in {@link MergeSensorWideResults}.
+     */
+    private static DataStream<CommandResult> sensorWideResults(SingleOutputStreamOperator<RoutedAlarm> sensorAlarms,
+            SingleOutputStreamOperator<RoutedAlarm> zoneAlarms, SingleOutputStreamOperator<RoutedAlarm> fieldEventAlarms) {
+        DataStream<CommandResult> ruleParts = sensorAlarms.getSideOutput(MergeSensorWideResults.PARTS)
+                .union(zoneAlarms.getSideOutput(MergeSensorWideResults.PARTS));
+        DataStream<CommandResult> fieldEventParts = fieldEventAlarms.getSideOutput(MergeSensorWideResults.PARTS);
+        return ruleParts.keyBy(MergeSensorWideResults::keyOf, Types.STRING)
+                .connect(fieldEventParts.keyBy(MergeSensorWideResults::keyOf, Types.STRING))
+                .process(new MergeSensorWideResults(), TypeInformation.of(CommandResult.class))
+                .uid(MERGE_COMMAND_RESULTS_UID).name("Merge sensor-wide command results")
                 .setMaxParallelism(MAX_PARALLELISM)
                 .setBufferTimeout(EVENT_BUFFER_TIMEOUT.toMillis());
     }

@@ -1,6 +1,7 @@
 package io.tocsin.jobs.alarms;
 
 import io.tocsin.jobs.commands.CommandResult;
+import io.tocsin.jobs.commands.MergeSensorWideResults;
 import io.tocsin.jobs.escalation.EscalationPolicy;
 import io.tocsin.jobs.registry.RegistryEntry;
 import io.tocsin.jobs.registry.RegistryFileText;
@@ -47,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * <p>Outputs:
  * <ul>
  *   <li>every transition, routed to the stations covering the site ({@link StationRouting});</li>
- *   <li>{@link #COMMAND_RESULTS}: every command's result, a refusal with its reason;</li>
+ *   <li>{@link #COMMAND_RESULTS}: every command's result, a refusal with its reason; for a sensor-wide suppress
+ *       or unsuppress, which the field event stage answers too, a part on {@link MergeSensorWideResults#PARTS};</li>
  *   <li>{@link #ZONE_INPUTS}: a member's new vote whenever the sensor is in a zone and its state (alarm, fault,
  *       normal) changed, and commands on zone alarms, for the zone stage.</li>
  * </ul>
@@ -195,14 +197,21 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
                         + " is neither a sensor with alarm rules nor a zone", null, List.of())
                 : engine.onCommand(stored == null ? null : stored.alarms(), command);
         if (!outcome.accepted()) {
-            refusedCommands.inc();
-            LOG.warn("Command {} {} by '{}' on {}/{} refused: {}", commandId, command.type(), command.actor(),
-                    command.siteId(), command.sensorId(), outcome.refusal());
-            ctx.output(COMMAND_RESULTS, CommandResult.refused(commandId, command, outcome.refusal(), now));
+            if (MergeSensorWideResults.isSensorWide(command)) {
+                // Only a part: the merged result is accepted if the field event stage accepted its part.
+                LOG.info("Command {} {} by '{}' on {}/{}: no change to the sensor's rules ({})", commandId,
+                        command.type(), command.actor(), command.siteId(), command.sensorId(), outcome.refusal());
+            } else {
+                refusedCommands.inc();
+                LOG.warn("Command {} {} by '{}' on {}/{} refused: {}", commandId, command.type(), command.actor(),
+                        command.siteId(), command.sensorId(), outcome.refusal());
+            }
+            ctx.output(MergeSensorWideResults.resultTag(command),
+                    CommandResult.refused(commandId, command, outcome.refusal(), now));
             return;
         }
         emitter.emit(outcome.transitions(), registry, out);
-        ctx.output(COMMAND_RESULTS, CommandResult.accepted(commandId, command, now));
+        ctx.output(MergeSensorWideResults.resultTag(command), CommandResult.accepted(commandId, command, now));
         SensorClock c = stored == null // a command on a sensor never heard of (suppressed before commissioning)
                 ? new SensorClock(command.atMs(), now, SensorClock.NO_TIMER)
                 : stored.clock();

@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * <p>Commands on a gateway fault (rule id {@link GatewayOfflineRule#RULE_ID}) go to {@link #GATEWAY_COMMANDS},
  * for the gateway stage, when the job has one. Commands on a field event alarm (rule id {@code event-*}, see
  * {@link FieldEventAlarms}) go to {@link #FIELD_EVENT_COMMANDS}, for the field event stage, which the alarm job
- * always has.
+ * always has. A sensor-wide SUPPRESS or UNSUPPRESS (no rule id) goes to both the sensor stage and the field event
+ * stage: a point with rules may report fire, fault or offline events too, and a suppression that left those
+ * annunciating would not hold. Both answer a part; {@link MergeSensorWideResults} makes one result of them.
  */
 public class DecodeAlarmCommand extends ProcessFunction<byte[], SensorInput> {
 
@@ -77,6 +79,10 @@ public class DecodeAlarmCommand extends ProcessFunction<byte[], SensorInput> {
             if (gatewayStage && GatewayOfflineRule.RULE_ID.equals(command.ruleId())) {
                 ctx.output(GATEWAY_COMMANDS, GatewayInput.of(request.getCommandId(), command));
             } else if (FieldEventAlarms.isFieldEventRuleId(command.ruleId())) {
+                ctx.output(FIELD_EVENT_COMMANDS, FieldEventInput.of(request.getCommandId(), command));
+            } else if (MergeSensorWideResults.isSensorWide(command)) {
+                // Out of service means every alarm of the point: its rules' and the field events it reports.
+                out.collect(SensorInput.of(request.getCommandId(), command));
                 ctx.output(FIELD_EVENT_COMMANDS, FieldEventInput.of(request.getCommandId(), command));
             } else {
                 out.collect(SensorInput.of(request.getCommandId(), command));

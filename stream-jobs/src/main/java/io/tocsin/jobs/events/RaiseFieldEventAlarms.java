@@ -4,6 +4,7 @@ import io.tocsin.jobs.alarms.EvaluateAlarmRules;
 import io.tocsin.jobs.alarms.RuleFileText;
 import io.tocsin.jobs.alarms.SensorClock;
 import io.tocsin.jobs.commands.CommandResult;
+import io.tocsin.jobs.commands.MergeSensorWideResults;
 import io.tocsin.jobs.registry.RegistryEntry;
 import io.tocsin.jobs.registry.RegistryFileText;
 import io.tocsin.jobs.registry.RegistryView;
@@ -21,6 +22,7 @@ import io.tocsin.rules.events.FieldEvent;
 import io.tocsin.rules.events.FieldEventAlarms;
 import io.tocsin.rules.events.FieldEventRule;
 import io.tocsin.rules.lifecycle.AlarmCommand;
+import io.tocsin.rules.lifecycle.AlarmSlot;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +50,10 @@ import org.slf4j.LoggerFactory;
  * faults; ONLINE clears OFFLINE; RESET clears the fires and faults reported through the same device; ALARM, a
  * gateway's local rule, is counted and logged only). Decisions and lifecycle are alarm-rules' engine, so
  * acknowledge, shelve, unshelve and suppress from the commands topic (rule id {@code event-*}) apply as to every
- * alarm; alarms are routed to the site's stations ({@link StationRouting}) and escalated like any other.
+ * alarm; alarms are routed to the site's stations ({@link StationRouting}) and escalated like any other. A
+ * sensor-wide suppress or unsuppress (no rule id: the point out of service, e.g. for maintenance) reaches this stage
+ * as well as the sensor stage and applies to every field event alarm of the point, fire included, those it reports
+ * later too (see {@link #onSensorWideCommand}); {@link MergeSensorWideResults} merges the two stages' answers.
  *
  * <p>Keyed by site rather than by point because a RESET comes from the panel (its own sensor id), not from the
  * points it clears. Field events are rare, so a site's events on one task are no load. An event of a kind this job
@@ -64,6 +69,7 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
     /** Names of the keyed states in checkpoints and savepoints: never rename. */
     static final String STATE_NAME = "field-event-alarm-state";
     static final String CLOCK_STATE_NAME = "field-event-clock";
+    static final String SUPPRESSED_SENSORS_STATE_NAME = "field-event-suppressed-sensors";
 
     /** Counter: field event alarm transitions emitted. */
     public static final String TRANSITIONS = "fieldEventTransitions";
@@ -78,6 +84,11 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
     public static final String LOCAL_ALARMS_WITHOUT_RULE = "fieldEventsLocalAlarmWithoutPlatformRule";
     /** Counter: panel resets. */
     public static final String RESETS = "fieldEventResets";
+    /**
+     * Counter: events that changed the condition of a suppressed alarm (a fire at a point out of service). Not
+     * annunciated, as for every suppressed alarm; logged at WARN, and annunciated on unsuppress if still on.
+     */
+    public static final String EVENTS_WHILE_SUPPRESSED = "fieldEventsWhileSuppressed";
 
     private final RegistryView view;
     private final String controlRoomId;
@@ -85,12 +96,19 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
     /** Per point and rule: {@code ruleId/sensorId} (rule ids have no '/') -> that alarm's engine state. */
     private transient MapState<String, SensorAlarmState> states;
     private transient ValueState<SensorClock> clock;
+    /**
+     * Sensors of the site suppressed sensor-wide -> that SUPPRESS. Kept apart from the alarms' states because a
+     * fire point may report nothing for years: its alarm state only appears with its first event, and must then
+     * start suppressed (see {@link #stateOf}).
+     */
+    private transient MapState<String, AlarmCommand> suppressedSensors;
     private transient Counter transitions;
     private transient AlarmEmitter emitter;
     private transient Counter unknownKinds;
     private transient Counter localAlarms;
     private transient Counter localAlarmsWithoutRule;
     private transient Counter resets;
+    private transient Counter eventsWhileSuppressed;
     private transient Counter refusedCommands;
 
     public RaiseFieldEventAlarms(RuleFileText rules, RegistryFileText registry, String controlRoomId) {
@@ -104,6 +122,8 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
                 TypeInformation.of(SensorAlarmState.class)));
         clock = getRuntimeContext().getState(
                 new ValueStateDescriptor<>(CLOCK_STATE_NAME, TypeInformation.of(SensorClock.class)));
+        suppressedSensors = getRuntimeContext().getMapState(new MapStateDescriptor<>(SUPPRESSED_SENSORS_STATE_NAME,
+                Types.STRING, TypeInformation.of(AlarmCommand.class)));
         var metrics = getRuntimeContext().getMetricGroup();
         transitions = metrics.counter(TRANSITIONS);
         emitter = new AlarmEmitter(LOG, "Field event alarm", controlRoomId, transitions);
@@ -111,6 +131,7 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
         localAlarms = metrics.counter(LOCAL_ALARMS);
         localAlarmsWithoutRule = metrics.counter(LOCAL_ALARMS_WITHOUT_RULE);
         resets = metrics.counter(RESETS);
+        eventsWhileSuppressed = metrics.counter(EVENTS_WHILE_SUPPRESSED);
         refusedCommands = metrics.counter(EvaluateAlarmRules.REFUSED_COMMANDS);
     }
 
@@ -122,6 +143,7 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
             case LOCAL_ALARMS -> localAlarms.getCount();
             case LOCAL_ALARMS_WITHOUT_RULE -> localAlarmsWithoutRule.getCount();
             case RESETS -> resets.getCount();
+            case EVENTS_WHILE_SUPPRESSED -> eventsWhileSuppressed.getCount();
             default -> throw new IllegalArgumentException(metric);
         };
     }
@@ -185,11 +207,11 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
             case RESET -> reset(r, alarms, registry, out);
             default -> {
                 FieldEventAlarms.Effect effect = FieldEventAlarms.effectOf(kind.get(), r.value());
-                String key = stateKey(effect.rule(), r.sensorId());
-                SensorAlarmState current = states.get(key);
+                SensorAlarmState current = stateOf(effect.rule(), r.sensorId(), alarms, registry, out);
                 RuleOutcome<SensorAlarmState> outcome = alarms.onEvent(current, effect, r);
                 if (outcome.state() != current) {
-                    states.put(key, outcome.state());
+                    states.put(stateKey(effect.rule(), r.sensorId()), outcome.state());
+                    noteIfSuppressed(current, outcome.state(), r, unit);
                 }
                 emitter.emit(outcome.transitions(), registry, out);
             }
@@ -228,31 +250,162 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
         emitter.emit(ts, registry, out);
     }
 
+    /**
+     * The state of a point's alarm of {@code rule} (null: never seen). A point first seen while its sensor is
+     * suppressed sensor-wide starts suppressed, with the SUPPRESSED transition of that suppression (who, why, when)
+     * emitted now: the console then shows the point out of service, as it shows a suppressed sensor's rules.
+     */
+    private SensorAlarmState stateOf(FieldEventRule rule, String sensorId, FieldEventAlarms alarms,
+            SiteRegistry registry, Collector<RoutedAlarm> out) throws Exception {
+        String key = stateKey(rule, sensorId);
+        SensorAlarmState current = states.get(key);
+        AlarmCommand suppression = current == null ? suppressedSensors.get(sensorId) : null;
+        if (suppression == null) {
+            return current;
+        }
+        CommandOutcome suppressed = alarms.onCommand(rule, null, suppression); // checked when it was remembered
+        states.put(key, suppressed.state());
+        emitter.emit(suppressed.transitions(), registry, out);
+        return suppressed.state();
+    }
+
+    /**
+     * A suppressed alarm follows its condition silently, as every suppressed alarm does; a fire (or fault) at a
+     * point out of service is still worth a trace for whoever wonders afterwards why nothing was annunciated.
+     */
+    private void noteIfSuppressed(SensorAlarmState before, SensorAlarmState after, SensorReading r, String unit) {
+        AlarmSlot slot = after.slots()[0];
+        if (slot.suppressed() && (before == null || before.slots()[0].condition() != slot.condition())) {
+            eventsWhileSuppressed.inc();
+            LOG.warn("Event '{}' = {} of {}/{} via device '{}' at {} not annunciated: the alarm {} is suppressed"
+                    + " (annunciated as it then is when unsuppressed)", unit, r.value(), r.siteId(), r.sensorId(),
+                    r.deviceId(), r.timestampMs(), slot.ruleId());
+        }
+    }
+
     private void onCommand(String commandId, AlarmCommand command, FieldEventAlarms alarms, SiteRegistry registry,
             ReadOnlyContext ctx, Collector<RoutedAlarm> out) throws Exception {
         long now = ctx.timerService().currentProcessingTime();
-        FieldEventRule rule = FieldEventAlarms.ruleOf(command.ruleId());
-        String key = rule == null ? null : stateKey(rule, command.sensorId());
-        CommandOutcome outcome = rule == null
-                ? new CommandOutcome(false, "unknown alarm: no field event rule " + command.ruleId() + " (known: "
-                        + FieldEventAlarms.RULES.stream().map(FieldEventRule::ruleId).toList() + ")", null, List.of())
-                : alarms.onCommand(rule, states.get(key), command);
-        if (!outcome.accepted()) {
-            refusedCommands.inc();
-            LOG.warn("Command {} {} by '{}' on field event alarm {}/{} {} refused: {}", commandId, command.type(),
-                    command.actor(), command.siteId(), command.sensorId(), command.ruleId(), outcome.refusal());
-            ctx.output(EvaluateAlarmRules.COMMAND_RESULTS, CommandResult.refused(commandId, command,
-                    outcome.refusal(), now));
+        String refusal = MergeSensorWideResults.isSensorWide(command)
+                ? onSensorWideCommand(command, alarms, registry, out)
+                : onAlarmCommand(command, alarms, registry, out);
+        answer(commandId, command, refusal, now, ctx);
+        if (refusal != null) {
             return;
         }
-        states.put(key, outcome.state());
-        emitter.emit(outcome.transitions(), registry, out);
-        ctx.output(EvaluateAlarmRules.COMMAND_RESULTS, CommandResult.accepted(commandId, command, now));
         SensorClock c = clock.value();
         if (c == null) { // shelved or suppressed before the site sent any event
             c = new SensorClock(command.atMs(), now, SensorClock.NO_TIMER);
         }
         reschedule(alarms, c, ctx.timerService());
+    }
+
+    /**
+     * A command on one field event alarm (rule id {@code event-*}): alarm-rules' lifecycle, as for every alarm.
+     *
+     * @return why it was refused, or null when it was accepted
+     */
+    private String onAlarmCommand(AlarmCommand command, FieldEventAlarms alarms, SiteRegistry registry,
+            Collector<RoutedAlarm> out) throws Exception {
+        FieldEventRule rule = FieldEventAlarms.ruleOf(command.ruleId());
+        if (rule == null) {
+            return "unknown alarm: no field event rule " + command.ruleId() + " (known: "
+                    + FieldEventAlarms.RULES.stream().map(FieldEventRule::ruleId).toList() + ")";
+        }
+        CommandOutcome outcome = alarms.onCommand(rule, stateOf(rule, command.sensorId(), alarms, registry, out),
+                command);
+        if (!outcome.accepted()) {
+            return outcome.refusal();
+        }
+        states.put(stateKey(rule, command.sensorId()), outcome.state());
+        emitter.emit(outcome.transitions(), registry, out);
+        return null;
+    }
+
+    /**
+     * A sensor-wide SUPPRESS or UNSUPPRESS ("take this sensor out of service"), which the sensor stage answers too
+     * ({@link MergeSensorWideResults}): applied to the alarms the point already has, and remembered for those it
+     * does not have yet. Accepted for a point never seen: a panel's fire points say nothing until they fire.
+     *
+     * <p>Fire points included. Taking a detector out of service for maintenance is what EN 54-2 calls a
+     * disablement and ISA-18.2 an out-of-service alarm: normal practice, since a detector being tested or worked on
+     * reports fires that are not fires, and a station alerted by those learns to ignore the point. What keeps it
+     * safe is that it stays visible, as for every suppressed alarm: the fire alarm shows as SUPPRESSED, RED, with
+     * who and why (from the command, or from the point's first event if it had none yet); a fire meanwhile is
+     * logged and counted ({@link #EVENTS_WHILE_SUPPRESSED}); on unsuppress a fire still on is annunciated at once.
+     *
+     * @return why it was refused, or null when it was accepted
+     */
+    private String onSensorWideCommand(AlarmCommand command, FieldEventAlarms alarms, SiteRegistry registry,
+            Collector<RoutedAlarm> out) throws Exception {
+        String refusal = sensorWideRefusal(command, registry);
+        if (refusal != null) {
+            return refusal;
+        }
+        boolean suppress = command.type() == AlarmCommand.Type.SUPPRESS;
+        List<FieldEventRule> toChange = new ArrayList<>();
+        for (FieldEventRule rule : FieldEventAlarms.RULES) {
+            SensorAlarmState s = states.get(stateKey(rule, command.sensorId()));
+            if (s != null && s.slots()[0].suppressed() != suppress) {
+                toChange.add(rule);
+            }
+        }
+        boolean remembered = suppressedSensors.contains(command.sensorId());
+        if (toChange.isEmpty() && remembered == suppress) {
+            return "the field events of " + command.siteId() + "/" + command.sensorId() + " are "
+                    + (suppress ? "already" : "not") + " suppressed";
+        }
+        if (suppress) {
+            suppressedSensors.put(command.sensorId(), command);
+        } else {
+            suppressedSensors.remove(command.sensorId());
+        }
+        List<AlarmTransition> ts = new ArrayList<>();
+        for (FieldEventRule rule : toChange) {
+            String key = stateKey(rule, command.sensorId());
+            CommandOutcome outcome = alarms.onCommand(rule, states.get(key), command);
+            if (outcome.accepted()) { // (checked above: it changes the slot's suppression, so it is accepted)
+                states.put(key, outcome.state());
+                ts.addAll(outcome.transitions());
+            }
+        }
+        emitter.emit(ts, registry, out);
+        return null;
+    }
+
+    /** What makes a sensor-wide command meaningless here (the engine's words where it has the same check). */
+    private static String sensorWideRefusal(AlarmCommand command, SiteRegistry registry) {
+        if (command.actor().isBlank()) {
+            return "a command must say who issued it";
+        }
+        if (command.type() == AlarmCommand.Type.SUPPRESS && command.comment().isBlank()) {
+            return "a " + command.type() + " must say why";
+        }
+        if (registry.zone(command.siteId(), command.sensorId()) != null) {
+            return command.siteId() + "/" + command.sensorId() + " is a zone, which reports no field events";
+        }
+        return null;
+    }
+
+    /**
+     * The command's result; for a sensor-wide command a part, which {@link MergeSensorWideResults} counts and
+     * logs if the merged result is a refusal.
+     */
+    private void answer(String commandId, AlarmCommand command, String refusal, long now, ReadOnlyContext ctx) {
+        if (refusal == null) {
+            ctx.output(MergeSensorWideResults.resultTag(command), CommandResult.accepted(commandId, command, now));
+            return;
+        }
+        if (MergeSensorWideResults.isSensorWide(command)) {
+            LOG.info("Command {} {} by '{}' on {}/{}: no change to its field event alarms ({})", commandId,
+                    command.type(), command.actor(), command.siteId(), command.sensorId(), refusal);
+        } else {
+            refusedCommands.inc();
+            LOG.warn("Command {} {} by '{}' on field event alarm {}/{} {} refused: {}", commandId, command.type(),
+                    command.actor(), command.siteId(), command.sensorId(), command.ruleId(), refusal);
+        }
+        ctx.output(MergeSensorWideResults.resultTag(command), CommandResult.refused(commandId, command, refusal,
+                now));
     }
 
     @Override

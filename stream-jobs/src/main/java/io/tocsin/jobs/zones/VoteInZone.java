@@ -4,6 +4,7 @@ import io.tocsin.jobs.alarms.SensorClock;
 import io.tocsin.jobs.alarms.RuleFileText;
 import io.tocsin.jobs.alarms.EvaluateAlarmRules;
 import io.tocsin.jobs.commands.CommandResult;
+import io.tocsin.jobs.commands.MergeSensorWideResults;
 import io.tocsin.jobs.registry.RegistryEntry;
 import io.tocsin.jobs.registry.RegistryFileText;
 import io.tocsin.jobs.registry.RegistryView;
@@ -215,11 +216,18 @@ public class VoteInZone extends KeyedBroadcastProcessFunction<String, ZoneInput,
             }
         }
         if (refusal != null) {
-            refusedCommands.inc();
-            LOG.warn("Command {} {} by '{}' on zone {} refused: {}", input.commandId(), command.type(),
-                    command.actor(), input.key(), refusal);
-            ctx.output(EvaluateAlarmRules.COMMAND_RESULTS, CommandResult.refused(input.commandId(), command, refusal,
-                    now));
+            if (MergeSensorWideResults.isSensorWide(command)) {
+                // A sensor-wide suppress of a zone id reached the field event stage too: only a part, counted and
+                // logged by MergeSensorWideResults if the merged result is a refusal.
+                LOG.info("Command {} {} by '{}' on zone {}: no change to the zone alarm ({})", input.commandId(),
+                        command.type(), command.actor(), input.key(), refusal);
+            } else {
+                refusedCommands.inc();
+                LOG.warn("Command {} {} by '{}' on zone {} refused: {}", input.commandId(), command.type(),
+                        command.actor(), input.key(), refusal);
+            }
+            ctx.output(MergeSensorWideResults.resultTag(command), CommandResult.refused(input.commandId(), command,
+                    refusal, now));
             return;
         }
         AlarmSlot next = decision.step().slot();
@@ -228,7 +236,8 @@ public class VoteInZone extends KeyedBroadcastProcessFunction<String, ZoneInput,
                 zone.zoneId(), zone.votingRule(), next, decision.step().cause(), command.atMs(), command.actor(),
                 command.comment());
         emit(List.of(t), registry, zone, out);
-        ctx.output(EvaluateAlarmRules.COMMAND_RESULTS, CommandResult.accepted(input.commandId(), command, now));
+        ctx.output(MergeSensorWideResults.resultTag(command), CommandResult.accepted(input.commandId(), command,
+                now));
         // A shelve expires on a timer; unshelving may leave a delay to run. On the zone's clock, or the command's
         // for a zone none of whose members has reported yet.
         SensorClock c = clock.value();

@@ -66,7 +66,7 @@ class AlarmJobPipelineTest {
                 AlarmJob.COMMAND_SOURCE_UID, AlarmJob.DECODE_COMMAND_UID, AlarmJob.REGISTRY_SOURCE_UID,
                 AlarmJob.ZONE_UID, AlarmJob.ESCALATE_UID, AlarmJob.COMMAND_RESULT_SINK_UID,
                 AlarmJob.STATUS_SOURCE_UID, AlarmJob.DECODE_STATUS_UID, AlarmJob.GATEWAY_UID,
-                AlarmJob.FIELD_EVENT_UID);
+                AlarmJob.FIELD_EVENT_UID, AlarmJob.MERGE_COMMAND_RESULTS_UID);
     }
 
     @Test
@@ -87,6 +87,8 @@ class AlarmJobPipelineTest {
         assertThat(nodes.get(AlarmJob.EVALUATE_UID).getMaxParallelism()).isEqualTo(AlarmJob.MAX_PARALLELISM);
         assertThat(nodes.get(AlarmJob.GATEWAY_UID).getMaxParallelism()).isEqualTo(AlarmJob.MAX_PARALLELISM);
         assertThat(nodes.get(AlarmJob.FIELD_EVENT_UID).getMaxParallelism()).isEqualTo(AlarmJob.MAX_PARALLELISM);
+        assertThat(nodes.get(AlarmJob.MERGE_COMMAND_RESULTS_UID).getMaxParallelism())
+                .isEqualTo(AlarmJob.MAX_PARALLELISM);
     }
 
     @Test

@@ -76,4 +76,25 @@ class DecodeAlarmCommandTest {
                     .containsExactly("gas-high");
         }
     }
+
+    @Test
+    void aSensorWideSuppressOrUnsuppressGoesToTheSensorStageAndToTheFieldEventStage() throws Exception {
+        try (var harness = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(new DecodeAlarmCommand()))) {
+            harness.open();
+            harness.processElement(request(CommandType.COMMAND_TYPE_SUPPRESS).setCommandId("sup").build()
+                    .toByteArray(), 0);
+            harness.processElement(request(CommandType.COMMAND_TYPE_UNSUPPRESS).setCommandId("unsup").build()
+                    .toByteArray(), 0);
+            harness.processElement(request(CommandType.COMMAND_TYPE_SUPPRESS).setCommandId("one-rule")
+                    .setRuleId("gas-high").build().toByteArray(), 0);
+
+            assertThat(harness.extractOutputValues()).extracting(SensorInput::commandId)
+                    .containsExactly("sup", "unsup", "one-rule");
+            assertThat(harness.getSideOutput(DecodeAlarmCommand.FIELD_EVENT_COMMANDS))
+                    .extracting(StreamRecord::getValue)
+                    .extracting(FieldEventInput::commandId, FieldEventInput::key, i -> i.command().sensorId())
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("sup", "park-1", "gas-01"),
+                            org.assertj.core.groups.Tuple.tuple("unsup", "park-1", "gas-01"));
+        }
+    }
 }

@@ -214,6 +214,117 @@ class RaiseFieldEventAlarmsTest {
     }
 
     @Test
+    void aSensorWideSuppressTakesEveryFieldEventAlarmOfThePointOutOfServiceVisiblyAndUnsuppressAnnouncesWhatIsOn()
+            throws Exception {
+        event("zone-3", "event:fire", T0, 1);
+        event("zone-3", "event:fault", T0 + 1, 1);
+        event("zone-4", "event:fire", T0 + 2, 1);                  // another point of the same panel
+        harness.clearAlarms();
+
+        command("sup", AlarmCommand.suppress("park-1", "zone-3", "li", T0 + 10_000, "detector head replaced"));
+        event("zone-3", "event:fire", T0 + 20_000, 0);             // suppressed: followed silently
+        event("zone-3", "event:fire", T0 + 30_000, 1);             // a test fire during the maintenance: silent
+        event("zone-4", "event:fire", T0 + 30_000, 0);             // not suppressed: annunciated
+        command("unsup", AlarmCommand.unsuppress("park-1", "zone-3", "li", T0 + 40_000, "done"));
+
+        assertThat(harness.alarms()).extracting(a -> a.transition().alarmId(), a -> a.transition().state(),
+                        a -> a.transition().cause(), RoutedAlarm::stationIds)
+                .containsExactly(
+                        tuple(FIRE_1, AlarmState.SUPPRESSED, TransitionCause.SUPPRESS, List.of("station-07")),
+                        tuple("park-1/zone-3/event-fault/1", AlarmState.SUPPRESSED, TransitionCause.SUPPRESS,
+                                List.of("station-07")),
+                        tuple("park-1/zone-4/event-fire/1", AlarmState.RETURNED_UNACKNOWLEDGED,
+                                TransitionCause.CONDITION, List.of("station-07")),
+                        // the fire cleared and came back while suppressed: a new activation, annunciated now
+                        tuple("park-1/zone-3/event-fire/2", AlarmState.ACTIVE_UNACKNOWLEDGED,
+                                TransitionCause.UNSUPPRESS, List.of("station-07")),
+                        tuple("park-1/zone-3/event-fault/1", AlarmState.ACTIVE_UNACKNOWLEDGED,
+                                TransitionCause.UNSUPPRESS, List.of("station-07")));
+        assertThat(harness.alarms().get(0).transition()).satisfies(t -> {
+            assertThat(t.severity()).isEqualTo(Severity.RED);
+            assertThat(t.actor()).isEqualTo("li");
+            assertThat(t.comment()).isEqualTo("detector head replaced");
+            assertThat(t.eventTimeMs()).isEqualTo(T0 + 10_000);
+        });
+        assertThat(stage.count(RaiseFieldEventAlarms.EVENTS_WHILE_SUPPRESSED)).isEqualTo(2);
+        // Answered as parts, which MergeSensorWideResults merges with the sensor stage's.
+        assertThat(harness.commandResultParts()).extracting(CommandResult::commandId, CommandResult::accepted)
+                .containsExactly(tuple("sup", true), tuple("unsup", true));
+        assertThat(harness.commandResults()).isEmpty();
+    }
+
+    @Test
+    void aPointNeverSeenSuppressedBeforeACheckpointStartsSuppressedWhenItFirstReportsAndShowsWhoSuppressedIt()
+            throws Exception {
+        command("sup", AlarmCommand.suppress("park-1", "zone-3", "li", T0, "loop 2 maintenance"));
+        assertThat(harness.alarms()).isEmpty();                   // the point has no alarm to show yet
+        var snapshot = harness.snapshot();
+        harness.close();
+        harness = AlarmStageHarness.restore(newStage(), FieldEventInput::key, snapshot);
+
+        event("zone-3", "event:fire", T0 + 5_000, 1);
+        event("zone-3", "event:fault", T0 + 6_000, 1);
+        event("zone-5", "event:fire", T0 + 7_000, 1);              // another point: annunciated
+        command("unsup", AlarmCommand.unsuppress("park-1", "zone-3", "li", T0 + 60_000, "done"));
+
+        assertThat(harness.alarms()).extracting(a -> a.transition().alarmId(), a -> a.transition().state(),
+                        a -> a.transition().cause(), a -> a.transition().actor(), a -> a.transition().eventTimeMs())
+                .containsExactly(
+                        tuple("park-1/zone-3/event-fire/0", AlarmState.SUPPRESSED, TransitionCause.SUPPRESS, "li", T0),
+                        tuple("park-1/zone-3/event-fault/0", AlarmState.SUPPRESSED, TransitionCause.SUPPRESS, "li",
+                                T0),
+                        tuple("park-1/zone-5/event-fire/1", AlarmState.ACTIVE_UNACKNOWLEDGED,
+                                TransitionCause.CONDITION, "", T0 + 7_000),
+                        tuple(FIRE_1, AlarmState.ACTIVE_UNACKNOWLEDGED, TransitionCause.UNSUPPRESS, "li",
+                                T0 + 60_000),
+                        tuple("park-1/zone-3/event-fault/1", AlarmState.ACTIVE_UNACKNOWLEDGED,
+                                TransitionCause.UNSUPPRESS, "li", T0 + 60_000));
+        assertThat(harness.alarms().get(0).transition().comment()).isEqualTo("loop 2 maintenance");
+        assertThat(harness.commandResultParts()).extracting(CommandResult::commandId, CommandResult::accepted)
+                .containsExactly(tuple("unsup", true));
+    }
+
+    @Test
+    void oneAlarmOfASuppressedPointCanBePutBackInServiceBeforeItFirstReports() throws Exception {
+        command("sup", AlarmCommand.suppress("park-1", "zone-3", "li", T0, "loop 2 maintenance"));
+        command("fire-back", new AlarmCommand(AlarmCommand.Type.UNSUPPRESS, "park-1", "zone-3", "event-fire", null,
+                "li", "fire detection back first", T0 + 1_000, 0));
+        event("zone-3", "event:fire", T0 + 5_000, 1);
+        event("zone-3", "event:fault", T0 + 6_000, 1);
+
+        assertThat(harness.alarms()).extracting(a -> a.transition().alarmId(), a -> a.transition().state(),
+                        a -> a.transition().cause())
+                .containsExactly(
+                        tuple("park-1/zone-3/event-fire/0", AlarmState.SUPPRESSED, TransitionCause.SUPPRESS),
+                        tuple("park-1/zone-3/event-fire/0", AlarmState.NORMAL, TransitionCause.UNSUPPRESS),
+                        tuple(FIRE_1, AlarmState.ACTIVE_UNACKNOWLEDGED, TransitionCause.CONDITION),
+                        tuple("park-1/zone-3/event-fault/0", AlarmState.SUPPRESSED, TransitionCause.SUPPRESS));
+        assertThat(harness.commandResults()).extracting(CommandResult::commandId, CommandResult::accepted)
+                .containsExactly(tuple("fire-back", true));
+    }
+
+    @Test
+    void aSensorWideCommandThatChangesNoFieldEventAlarmIsAnsweredWithARefusedPartThatSaysWhy() throws Exception {
+        command("no-why", AlarmCommand.suppress("park-1", "zone-3", "li", T0, ""));
+        command("nobody", AlarmCommand.suppress("park-1", "zone-3", "", T0, "maintenance"));
+        command("zone", AlarmCommand.suppress("park-1", "tank-farm", "li", T0, "maintenance"));
+        command("unsup-none", AlarmCommand.unsuppress("park-1", "zone-3", "li", T0, ""));
+        command("sup", AlarmCommand.suppress("park-1", "zone-3", "li", T0, "maintenance"));
+        command("sup-again", AlarmCommand.suppress("park-1", "zone-3", "li", T0 + 1, "maintenance"));
+
+        assertThat(harness.alarms()).isEmpty();
+        assertThat(harness.commandResultParts()).extracting(CommandResult::commandId, CommandResult::accepted,
+                        CommandResult::refusal)
+                .containsExactly(
+                        tuple("no-why", false, "a SUPPRESS must say why"),
+                        tuple("nobody", false, "a command must say who issued it"),
+                        tuple("zone", false, "park-1/tank-farm is a zone, which reports no field events"),
+                        tuple("unsup-none", false, "the field events of park-1/zone-3 are not suppressed"),
+                        tuple("sup", true, ""),
+                        tuple("sup-again", false, "the field events of park-1/zone-3 are already suppressed"));
+    }
+
+    @Test
     void aSiteNoStationCoversGoesToTheControlRoom() throws Exception {
         event("park-9", "gw-1", "zone-1", "event:fire", T0, 1);
         assertThat(harness.alarms()).extracting(RoutedAlarm::stationIds)

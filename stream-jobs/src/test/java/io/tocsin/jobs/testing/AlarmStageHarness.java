@@ -3,6 +3,7 @@ package io.tocsin.jobs.testing;
 import io.tocsin.jobs.alarms.EvaluateAlarmRules;
 import io.tocsin.jobs.alarms.Harnesses;
 import io.tocsin.jobs.commands.CommandResult;
+import io.tocsin.jobs.commands.MergeSensorWideResults;
 import io.tocsin.jobs.registry.RegistryEntry;
 import io.tocsin.jobs.routing.RoutedAlarm;
 import java.util.List;
@@ -68,6 +69,12 @@ public final class AlarmStageHarness<IN> implements AutoCloseable {
     /** Every command result (side output {@link EvaluateAlarmRules#COMMAND_RESULTS}), in order. */
     public List<CommandResult> commandResults() {
         var out = harness.getSideOutput(EvaluateAlarmRules.COMMAND_RESULTS);
+        return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
+    }
+
+    /** Every part answered to a sensor-wide command (side output {@link MergeSensorWideResults#PARTS}), in order. */
+    public List<CommandResult> commandResultParts() {
+        var out = harness.getSideOutput(MergeSensorWideResults.PARTS);
         return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
     }
 
