@@ -100,7 +100,7 @@ public final class AlarmJobThroughputBenchmark {
         }
     }
 
-    private static void produce(String bootstrap, int batches, int perBatch) throws Exception {
+    static void produce(String bootstrap, int batches, int perBatch) throws Exception {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
@@ -127,13 +127,13 @@ public final class AlarmJobThroughputBenchmark {
         }
     }
 
-    private static KafkaSource<byte[]> bounded(String bootstrap, String group) {
+    static KafkaSource<byte[]> bounded(String bootstrap, String group) {
         return KafkaSource.<byte[]>builder().setBootstrapServers(bootstrap).setTopics("telemetry").setGroupId(group)
                 .setStartingOffsets(OffsetsInitializer.earliest()).setBounded(OffsetsInitializer.latest())
                 .setDeserializer(KafkaRecordDeserializationSchema.valueOnly(ByteArrayDeserializer.class)).build();
     }
 
-    private static StreamExecutionEnvironment environment(String backend) {
+    static StreamExecutionEnvironment environment(String backend) {
         Configuration conf = AlarmJob.recommendedConfiguration(Duration.ofSeconds(10));
         conf.set(StateBackendOptions.STATE_BACKEND, backend);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
@@ -141,7 +141,7 @@ public final class AlarmJobThroughputBenchmark {
         return env;
     }
 
-    private static long runPassthrough(String bootstrap, String group, String backend) throws Exception {
+    static long runPassthrough(String bootstrap, String group, String backend) throws Exception {
         StreamExecutionEnvironment env = environment(backend);
         env.fromSource(bounded(bootstrap, group), WatermarkStrategy.noWatermarks(), "Telemetry source",
                         PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
@@ -150,7 +150,7 @@ public final class AlarmJobThroughputBenchmark {
     }
 
     /** Source -> decode -> sink: what the job must do at the least before any rule runs. */
-    private static long runDecodePassthrough(String bootstrap, String group, String backend) throws Exception {
+    static long runDecodePassthrough(String bootstrap, String group, String backend) throws Exception {
         StreamExecutionEnvironment env = environment(backend);
         env.fromSource(bounded(bootstrap, group), WatermarkStrategy.noWatermarks(), "Telemetry source",
                         PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
@@ -159,7 +159,7 @@ public final class AlarmJobThroughputBenchmark {
         return env.execute("decode passthrough").getNetRuntime();
     }
 
-    private static long runAlarmJob(String bootstrap, String group, String backend) throws Exception {
+    static long runAlarmJob(String bootstrap, String group, String backend) throws Exception {
         StreamExecutionEnvironment env = environment(backend);
         new AlarmJob(bounded(bootstrap, group), new Discard<RoutedAlarm>(), RULES).buildPipeline(env);
         return env.execute(AlarmJob.JOB_NAME).getNetRuntime();
@@ -187,7 +187,7 @@ public final class AlarmJobThroughputBenchmark {
     }
 
     /** Two thresholds and silence detection per gas detector, as in the shipped rules. */
-    private static final RuleFileText RULES = new RuleFileText("bench-rules.yaml", """
+    static final RuleFileText RULES = new RuleFileText("bench-rules.yaml", """
             version: "bench-1"
             sensorTypes:
               gas:
