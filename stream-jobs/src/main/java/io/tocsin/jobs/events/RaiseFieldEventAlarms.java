@@ -23,6 +23,7 @@ import io.tocsin.rules.events.FieldEventAlarms;
 import io.tocsin.rules.events.FieldEventRule;
 import io.tocsin.rules.lifecycle.AlarmCommand;
 import io.tocsin.rules.lifecycle.AlarmSlot;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -89,6 +90,15 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
      * annunciated, as for every suppressed alarm; logged at WARN, and annunciated on unsuppress if still on.
      */
     public static final String EVENTS_WHILE_SUPPRESSED = "fieldEventsWhileSuppressed";
+    /** Counter: sensor-wide suppressions of points that never reported, forgotten after the limit. */
+    public static final String SUPPRESSIONS_LAPSED = "fieldEventSuppressionsLapsed";
+
+    /**
+     * How long a sensor-wide suppression waits for a point that has not reported anything yet: a maintenance
+     * shift. Meant for disabling a detector before it is tested; a typo'd id or a forgotten suppression must not
+     * silence a point commissioned months later under that id, unseen on any console until its first fire.
+     */
+    public static final Duration UNSEEN_POINT_SUPPRESSION_LIMIT = Duration.ofHours(12);
 
     private final RegistryView view;
     private final String controlRoomId;
@@ -109,6 +119,7 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
     private transient Counter localAlarmsWithoutRule;
     private transient Counter resets;
     private transient Counter eventsWhileSuppressed;
+    private transient Counter suppressionsLapsed;
     private transient Counter refusedCommands;
 
     public RaiseFieldEventAlarms(RuleFileText rules, RegistryFileText registry, String controlRoomId) {
@@ -132,6 +143,7 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
         localAlarmsWithoutRule = metrics.counter(LOCAL_ALARMS_WITHOUT_RULE);
         resets = metrics.counter(RESETS);
         eventsWhileSuppressed = metrics.counter(EVENTS_WHILE_SUPPRESSED);
+        suppressionsLapsed = metrics.counter(SUPPRESSIONS_LAPSED);
         refusedCommands = metrics.counter(EvaluateAlarmRules.REFUSED_COMMANDS);
     }
 
@@ -144,6 +156,7 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
             case LOCAL_ALARMS_WITHOUT_RULE -> localAlarmsWithoutRule.getCount();
             case RESETS -> resets.getCount();
             case EVENTS_WHILE_SUPPRESSED -> eventsWhileSuppressed.getCount();
+            case SUPPRESSIONS_LAPSED -> suppressionsLapsed.getCount();
             default -> throw new IllegalArgumentException(metric);
         };
     }
@@ -207,7 +220,8 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
             case RESET -> reset(r, alarms, registry, out);
             default -> {
                 FieldEventAlarms.Effect effect = FieldEventAlarms.effectOf(kind.get(), r.value());
-                SensorAlarmState current = stateOf(effect.rule(), r.sensorId(), alarms, registry, out);
+                SensorAlarmState current = stateOf(effect.rule(), r.sensorId(), r.timestampMs(), alarms, registry,
+                        out);
                 RuleOutcome<SensorAlarmState> outcome = alarms.onEvent(current, effect, r);
                 if (outcome.state() != current) {
                     states.put(stateKey(effect.rule(), r.sensorId()), outcome.state());
@@ -254,12 +268,17 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
      * The state of a point's alarm of {@code rule} (null: never seen). A point first seen while its sensor is
      * suppressed sensor-wide starts suppressed, with the SUPPRESSED transition of that suppression (who, why, when)
      * emitted now: the console then shows the point out of service, as it shows a suppressed sensor's rules.
+     *
+     * @param nowMs the time of what asks (the event's, or the command's), to tell a lapsed suppression
      */
-    private SensorAlarmState stateOf(FieldEventRule rule, String sensorId, FieldEventAlarms alarms,
+    private SensorAlarmState stateOf(FieldEventRule rule, String sensorId, long nowMs, FieldEventAlarms alarms,
             SiteRegistry registry, Collector<RoutedAlarm> out) throws Exception {
         String key = stateKey(rule, sensorId);
         SensorAlarmState current = states.get(key);
         AlarmCommand suppression = current == null ? suppressedSensors.get(sensorId) : null;
+        if (suppression != null && lapsed(suppression, sensorId, nowMs)) {
+            suppression = null;
+        }
         if (suppression == null) {
             return current;
         }
@@ -267,6 +286,28 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
         states.put(key, suppressed.state());
         emitter.emit(suppressed.transitions(), registry, out);
         return suppressed.state();
+    }
+
+    /**
+     * Whether a sensor-wide suppression remembered for a point that has reported nothing since has outlived
+     * {@link #UNSEEN_POINT_SUPPRESSION_LIMIT}; if so it is forgotten (and logged). Only for a point with no alarm
+     * state at all: a point that has shown its suppression on the console keeps it until someone unsuppresses it.
+     */
+    private boolean lapsed(AlarmCommand suppression, String sensorId, long nowMs) throws Exception {
+        if (nowMs - suppression.atMs() <= UNSEEN_POINT_SUPPRESSION_LIMIT.toMillis()) {
+            return false;
+        }
+        for (FieldEventRule rule : FieldEventAlarms.RULES) {
+            if (states.contains(stateKey(rule, sensorId))) {
+                return false;
+            }
+        }
+        suppressedSensors.remove(sensorId);
+        suppressionsLapsed.inc();
+        LOG.warn("Sensor-wide suppression of {}/{} by '{}' at {} ('{}') lapsed: the point reported nothing for more"
+                + " than {}; its events are annunciated from now on", suppression.siteId(), sensorId,
+                suppression.actor(), suppression.atMs(), suppression.comment(), UNSEEN_POINT_SUPPRESSION_LIMIT);
+        return true;
     }
 
     /**
@@ -312,7 +353,7 @@ public class RaiseFieldEventAlarms extends KeyedBroadcastProcessFunction<String,
             return "unknown alarm: no field event rule " + command.ruleId() + " (known: "
                     + FieldEventAlarms.RULES.stream().map(FieldEventRule::ruleId).toList() + ")";
         }
-        CommandOutcome outcome = alarms.onCommand(rule, stateOf(rule, command.sensorId(), alarms, registry, out),
+        CommandOutcome outcome = alarms.onCommand(rule, stateOf(rule, command.sensorId(), command.atMs(), alarms, registry, out),
                 command);
         if (!outcome.accepted()) {
             return outcome.refusal();

@@ -285,6 +285,26 @@ class RaiseFieldEventAlarmsTest {
     }
 
     @Test
+    void aSuppressionOfAPointThatReportsNothingForLongerThanTheLimitLapsesAndItsFireIsAnnunciated()
+            throws Exception {
+        long limit = RaiseFieldEventAlarms.UNSEEN_POINT_SUPPRESSION_LIMIT.toMillis();
+        command("sup-3", AlarmCommand.suppress("park-1", "zone-3", "li", T0, "typo: meant zone-8"));
+        command("sup-5", AlarmCommand.suppress("park-1", "zone-5", "li", T0, "loop 5 maintenance"));
+        event("zone-5", "event:fault", T0 + 60_000, 1);           // zone-5 shows its suppression on the console
+
+        event("zone-3", "event:fire", T0 + limit + 1, 1);          // months later, a point of that id: a real fire
+        event("zone-5", "event:fire", T0 + limit + 2, 1);          // out of service and shown so: stays suppressed
+
+        assertThat(harness.alarms()).extracting(a -> a.transition().alarmId(), a -> a.transition().state(),
+                        a -> a.transition().cause())
+                .containsExactly(
+                        tuple("park-1/zone-5/event-fault/0", AlarmState.SUPPRESSED, TransitionCause.SUPPRESS),
+                        tuple(FIRE_1, AlarmState.ACTIVE_UNACKNOWLEDGED, TransitionCause.CONDITION),
+                        tuple("park-1/zone-5/event-fire/0", AlarmState.SUPPRESSED, TransitionCause.SUPPRESS));
+        assertThat(stage.count(RaiseFieldEventAlarms.SUPPRESSIONS_LAPSED)).isEqualTo(1);
+    }
+
+    @Test
     void oneAlarmOfASuppressedPointCanBePutBackInServiceBeforeItFirstReports() throws Exception {
         command("sup", AlarmCommand.suppress("park-1", "zone-3", "li", T0, "loop 2 maintenance"));
         command("fire-back", new AlarmCommand(AlarmCommand.Type.UNSUPPRESS, "park-1", "zone-3", "event-fire", null,
