@@ -84,11 +84,6 @@ public final class CoapIngestEndpoint implements AutoCloseable {
         config.set(UdpConfig.UDP_RECEIVER_THREAD_COUNT, 1);
         config.set(UdpConfig.UDP_SENDER_THREAD_COUNT, 1);
         server = new CoapServer(config);
-        CoapIdentities identities = new CoapIdentities(credentials);
-        presence = statusWriter == null ? null
-                : new CoapDevicePresence(statusWriter, serverId, settings.offlineAfter(), meters);
-        server.add(new TelemetryResource(writer, identities, settings, presence, meters));
-        server.add(new AlarmsResource(subscriptions, identities, meters));
         if (settings.port() != CoapSettings.DISABLED) {
             plain = new CoapEndpoint.Builder().setConfiguration(config)
                     .setInetSocketAddress(new InetSocketAddress(settings.bindHost(), settings.port())).build();
@@ -119,10 +114,23 @@ public final class CoapIngestEndpoint implements AutoCloseable {
         } else {
             dtls = null;
         }
+        CoapIdentities identities = new CoapIdentities(credentials);
+        // Last, as it starts the sweep thread: nothing after it can fail before start().
+        presence = statusWriter == null ? null
+                : new CoapDevicePresence(statusWriter, serverId, settings.offlineAfter(), meters);
+        server.add(new TelemetryResource(writer, identities, settings, presence, meters));
+        server.add(new AlarmsResource(subscriptions, identities, meters));
     }
 
     public CoapIngestEndpoint start() {
-        server.start();
+        try {
+            server.start();
+        } catch (RuntimeException e) {
+            if (presence != null) {
+                presence.close(); // nobody was heard yet: stops the sweep thread, writes nothing
+            }
+            throw e;
+        }
         log.info("CoAP endpoint listening{}{}{}", plain == null ? "" : " on udp " + plain.getAddress(),
                 dtls == null ? "" : " and DTLS on udp " + dtls.getAddress(),
                 " (POST /telemetry/{site}/{device}, observe /alarms/{site})");
