@@ -87,6 +87,10 @@ public final class IngestServer implements AutoCloseable {
     private final Sessions sessions;
     private final RetainedMessages retained;
     private final ConnectionListener connectionListener;
+    /** Where MQTT and CoAP devices' online/offline events go; null for nowhere. */
+    private final DeviceStatusWriter deviceStatus;
+    /** This server in those events (MQTT and CoAP alike, so the stream job sees one server). */
+    private final String serverId = DeviceStatusEvents.localServerId();
     private final String httpBindHost;
     private final ConnectionRateLimit connectionRate;
     private final int httpPortSetting;
@@ -121,8 +125,9 @@ public final class IngestServer implements AutoCloseable {
         this.publishLimits = builder.publishLimits;
         this.memoryBudget = new InFlightMemoryBudget(publishLimits.memoryHighWaterBytes(),
                 publishLimits.memoryLowWaterBytes(), channels, meters);
+        this.deviceStatus = builder.deviceStatus;
         this.connectionListener = builder.deviceStatus == null ? ConnectionListener.NONE
-                : new DeviceStatusEvents(builder.deviceStatus);
+                : new DeviceStatusEvents(builder.deviceStatus, serverId);
         this.retained = new RetainedMessages(MAX_RETAINED_TOPICS, meters);
         this.sessions = new Sessions(subscriptions, retained, sessionLimits.maxQueued(), meters);
     }
@@ -177,7 +182,10 @@ public final class IngestServer implements AutoCloseable {
             return this;
         }
 
-        /** Write device online/offline events (e.g. a {@link KafkaDeviceStatusWriter} on topic "status"). */
+        /**
+         * Write device online/offline events (e.g. a {@link KafkaDeviceStatusWriter} on topic "status"): MQTT
+         * connections coming and going, and CoAP devices' telemetry starting and falling silent.
+         */
         public Builder deviceStatus(DeviceStatusWriter deviceStatus) {
             this.deviceStatus = deviceStatus;
             return this;
@@ -264,7 +272,8 @@ public final class IngestServer implements AutoCloseable {
         }
         if (coapSettings != null) {
             try {
-                coap = new CoapIngestEndpoint(coapSettings, telemetryWriter, subscriptions, credentials, meters).start();
+                coap = new CoapIngestEndpoint(coapSettings, telemetryWriter, subscriptions, credentials, deviceStatus,
+                        serverId, meters).start();
             } catch (RuntimeException e) {
                 close();
                 throw new IllegalStateException("cannot start the CoAP endpoint: " + e.getMessage(), e);

@@ -53,7 +53,8 @@ public record IngestYamlConfig(IngestConfig mqtt, int connectionsPerSecond, Publ
         SECTIONS.put("sessions", Set.of("maxQueued", "maxExpirySeconds"));
         SECTIONS.put("registry", Set.of());
         SECTIONS.put("tls", Set.of("port", "certificate", "privateKey", "clientCa", "requireClientCertificate"));
-        SECTIONS.put("coap", Set.of("bind", "port", "dtlsPort", "maxPayloadBytes", "retryAfterSeconds"));
+        SECTIONS.put("coap", Set.of("bind", "port", "dtlsPort", "maxPayloadBytes", "retryAfterSeconds",
+                "offlineAfterSeconds"));
         SECTIONS.put("http", Set.of("bind", "port"));
     }
 
@@ -197,13 +198,17 @@ public record IngestYamlConfig(IngestConfig mqtt, int connectionsPerSecond, Publ
             CoapSettings coap = null;
             if (root.has("coap")) {
                 CoapSettings coapDefaults = CoapSettings.defaults();
+                int retryAfterSeconds = integer("coap.retryAfterSeconds", (int) coapDefaults.retryAfter().toSeconds(),
+                        0, 86_400);
+                int offlineAfterSeconds = offlineAfterSeconds((int) coapDefaults.offlineAfter().toSeconds(),
+                        retryAfterSeconds);
                 coap = build("coap", () -> new CoapSettings(
                         text("coap.bind", coapDefaults.bindHost()),
                         integer("coap.port", coapDefaults.port(), -1, 65_535),
                         integer("coap.dtlsPort", coapDefaults.dtlsPort(), -1, 65_535),
                         integer("coap.maxPayloadBytes", coapDefaults.maxPayloadBytes(), 1, 65_535),
-                        Duration.ofSeconds(integer("coap.retryAfterSeconds",
-                                (int) coapDefaults.retryAfter().toSeconds(), 0, 86_400))));
+                        Duration.ofSeconds(retryAfterSeconds),
+                        Duration.ofSeconds(offlineAfterSeconds)));
                 if (coap.dtlsPort() != CoapSettings.DISABLED && credentials == null) {
                     throw problem("coap.dtlsPort", "DTLS needs the credential registry (its pre-shared keys)",
                             "add 'registry:' or set coap.dtlsPort to -1");
@@ -218,6 +223,26 @@ public record IngestYamlConfig(IngestConfig mqtt, int connectionsPerSecond, Publ
             }
             return new IngestYamlConfig(mqtt, connectionsPerSecond, limits, sessions, credentials, tls, coap,
                     httpBind, httpPort);
+        }
+
+        /** The silence after which a CoAP device is offline (CoAP has no connection to lose). */
+        private int offlineAfterSeconds(int absent, int retryAfterSeconds) {
+            String key = "coap.offlineAfterSeconds";
+            JsonNode node = node(key);
+            if (node != null && (!node.isIntegralNumber() || !node.canConvertToInt() || node.asInt() < 1
+                    || node.asInt() > 86_400)) {
+                throw problem(key, "must be whole seconds in 1..86400, is '" + node.asText() + "'",
+                        "use a few times the CoAP gateways' reporting interval, e.g. " + absent
+                                + " for gateways that report every second or two");
+            }
+            int seconds = node == null ? absent : node.asInt();
+            if (seconds <= retryAfterSeconds) {
+                throw problem(key, "must be longer than coap.retryAfterSeconds (" + retryAfterSeconds + ")"
+                        + (node == null ? ", is " + seconds + " by default" : "") + ": a device waiting as told by "
+                        + "a 5.03 would count as offline", "set it to more than " + retryAfterSeconds
+                        + ", a few times the gateways' reporting interval");
+            }
+            return seconds;
         }
 
         private <T> T build(String section, java.util.function.Supplier<T> construction) {

@@ -2,6 +2,7 @@ package io.tocsin.ingest;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tocsin.ingest.auth.PasswordHash;
+import io.tocsin.ingest.coap.CoapSettings;
 import io.tocsin.ingest.support.RecordingTelemetryWriter;
 import io.tocsin.ingest.support.V5Client;
 import org.junit.jupiter.api.Test;
@@ -114,6 +115,61 @@ class IngestYamlConfigTest {
                 """);
         assertThatThrownBy(() -> IngestYamlConfig.load(dtls))
                 .hasMessageStartingWith(dtls + ", line 3: key coap.dtlsPort: DTLS needs the credential registry");
+    }
+
+    @Test
+    void coapOfflineSilenceIsReadAndChecked() throws Exception {
+        Path defaults = write("""
+                coap:
+                  dtlsPort: -1
+                """);
+        assertThat(IngestYamlConfig.load(defaults).coap().offlineAfter()).isEqualTo(Duration.ofSeconds(30))
+                .isEqualTo(CoapSettings.DEFAULT_OFFLINE_AFTER);
+
+        Path set = write("""
+                coap:
+                  dtlsPort: -1
+                  offlineAfterSeconds: 300
+                """);
+        assertThat(IngestYamlConfig.load(set).coap().offlineAfter()).isEqualTo(Duration.ofMinutes(5));
+
+        Path zero = write("""
+                coap:
+                  dtlsPort: -1
+                  offlineAfterSeconds: 0
+                """);
+        assertThatThrownBy(() -> IngestYamlConfig.load(zero))
+                .hasMessage(zero + ", line 3: key coap.offlineAfterSeconds: must be whole seconds in 1..86400, is '0'; "
+                        + "fix: use a few times the CoAP gateways' reporting interval, e.g. 30 for gateways that "
+                        + "report every second or two");
+
+        Path text = write("""
+                coap:
+                  dtlsPort: -1
+                  offlineAfterSeconds: 30s
+                """);
+        assertThatThrownBy(() -> IngestYamlConfig.load(text))
+                .hasMessageStartingWith(text + ", line 3: key coap.offlineAfterSeconds: must be whole seconds");
+
+        Path belowRetry = write("""
+                coap:
+                  dtlsPort: -1
+                  retryAfterSeconds: 60
+                  offlineAfterSeconds: 45
+                """);
+        assertThatThrownBy(() -> IngestYamlConfig.load(belowRetry))
+                .hasMessageStartingWith(belowRetry + ", line 4: key coap.offlineAfterSeconds: must be longer than "
+                        + "coap.retryAfterSeconds (60)")
+                .hasMessageContaining("fix: set it to more than 60");
+
+        Path defaultBelowRetry = write("""
+                coap:
+                  dtlsPort: -1
+                  retryAfterSeconds: 30
+                """);
+        assertThatThrownBy(() -> IngestYamlConfig.load(defaultBelowRetry))
+                .hasMessageStartingWith(defaultBelowRetry + ", line 1: key coap.offlineAfterSeconds: must be longer than "
+                        + "coap.retryAfterSeconds (30), is 30 by default");
     }
 
     @Test

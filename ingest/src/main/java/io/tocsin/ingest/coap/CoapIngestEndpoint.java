@@ -4,6 +4,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tocsin.ingest.auth.CredentialRegistry;
 import io.tocsin.ingest.pubsub.SubscriptionRegistry;
+import io.tocsin.ingest.status.CoapDevicePresence;
+import io.tocsin.ingest.status.DeviceStatusEvents;
+import io.tocsin.ingest.status.DeviceStatusWriter;
 import io.tocsin.ingest.telemetry.TelemetryWriter;
 import org.eclipse.californium.core.CoapServer;
 import org.eclipse.californium.core.config.CoapConfig;
@@ -28,6 +31,7 @@ import java.util.Objects;
  * CoAP over DTLS whose pre-shared keys come from the credential registry (identity = registry name, key = the
  * {@code PasswordHash#dtlsKey()} of its password entry). It shares the MQTT server's telemetry writer and
  * subscription registry, so CoAP devices and MQTT devices land in the same Kafka topic, and alarms reach both.
+ * With a device status writer, CoAP devices also get online/offline status events ({@link CoapDevicePresence}).
  */
 public final class CoapIngestEndpoint implements AutoCloseable {
 
@@ -50,12 +54,24 @@ public final class CoapIngestEndpoint implements AutoCloseable {
     private final CoapServer server;
     private final Endpoint plain;
     private final Endpoint dtls;
+    private final CoapDevicePresence presence;
 
     /**
      * @param credentials the registry for DTLS keys and the ACL; null for no authentication (plain CoAP only)
      */
     public CoapIngestEndpoint(CoapSettings settings, TelemetryWriter writer, SubscriptionRegistry subscriptions,
                               CredentialRegistry credentials, MeterRegistry meters) {
+        this(settings, writer, subscriptions, credentials, null, DeviceStatusEvents.localServerId(), meters);
+    }
+
+    /**
+     * @param credentials  the registry for DTLS keys and the ACL; null for no authentication (plain CoAP only)
+     * @param statusWriter where online/offline events of CoAP devices go; null for none
+     * @param serverId     this server's id in those events (the same as its MQTT events')
+     */
+    public CoapIngestEndpoint(CoapSettings settings, TelemetryWriter writer, SubscriptionRegistry subscriptions,
+                              CredentialRegistry credentials, DeviceStatusWriter statusWriter, String serverId,
+                              MeterRegistry meters) {
         Objects.requireNonNull(settings, "settings");
         if (settings.dtlsPort() != CoapSettings.DISABLED && credentials == null) {
             throw new IllegalArgumentException("CoAP over DTLS needs a credential registry (its pre-shared keys)");
@@ -68,9 +84,6 @@ public final class CoapIngestEndpoint implements AutoCloseable {
         config.set(UdpConfig.UDP_RECEIVER_THREAD_COUNT, 1);
         config.set(UdpConfig.UDP_SENDER_THREAD_COUNT, 1);
         server = new CoapServer(config);
-        CoapIdentities identities = new CoapIdentities(credentials);
-        server.add(new TelemetryResource(writer, identities, settings, meters));
-        server.add(new AlarmsResource(subscriptions, identities, meters));
         if (settings.port() != CoapSettings.DISABLED) {
             plain = new CoapEndpoint.Builder().setConfiguration(config)
                     .setInetSocketAddress(new InetSocketAddress(settings.bindHost(), settings.port())).build();
@@ -101,10 +114,23 @@ public final class CoapIngestEndpoint implements AutoCloseable {
         } else {
             dtls = null;
         }
+        CoapIdentities identities = new CoapIdentities(credentials);
+        // Last, as it starts the sweep thread: nothing after it can fail before start().
+        presence = statusWriter == null ? null
+                : new CoapDevicePresence(statusWriter, serverId, settings.offlineAfter(), meters);
+        server.add(new TelemetryResource(writer, identities, settings, presence, meters));
+        server.add(new AlarmsResource(subscriptions, identities, meters));
     }
 
     public CoapIngestEndpoint start() {
-        server.start();
+        try {
+            server.start();
+        } catch (RuntimeException e) {
+            if (presence != null) {
+                presence.close(); // nobody was heard yet: stops the sweep thread, writes nothing
+            }
+            throw e;
+        }
         log.info("CoAP endpoint listening{}{}{}", plain == null ? "" : " on udp " + plain.getAddress(),
                 dtls == null ? "" : " and DTLS on udp " + dtls.getAddress(),
                 " (POST /telemetry/{site}/{device}, observe /alarms/{site})");
@@ -127,10 +153,19 @@ public final class CoapIngestEndpoint implements AutoCloseable {
         return dtls.getAddress().getPort();
     }
 
+    /** Online/offline of CoAP devices, when a status writer was given. */
+    public java.util.Optional<CoapDevicePresence> presence() {
+        return java.util.Optional.ofNullable(presence);
+    }
+
+    /** Stops the endpoint, then reports the devices online here offline (see {@link CoapDevicePresence#close}). */
     @Override
     public void close() {
         server.stop();
         server.destroy();
+        if (presence != null) {
+            presence.close();
+        }
         log.info("CoAP endpoint stopped");
     }
 

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.tocsin.ingest.auth.Identity;
+import io.tocsin.ingest.status.CoapDevicePresence;
 import io.tocsin.ingest.telemetry.TelemetryWriter;
 import io.tocsin.proto.MqttTopics;
 import io.tocsin.proto.MqttTopics.DeviceAddress;
@@ -44,14 +45,18 @@ final class TelemetryResource extends CoapResource {
     private final TelemetryWriter writer;
     private final CoapIdentities identities;
     private final CoapSettings settings;
+    /** Online/offline status of the devices; null without a status writer. */
+    private final CoapDevicePresence presence;
     private final MeterRegistry meters;
     private final Timer writeLatency;
 
-    TelemetryResource(TelemetryWriter writer, CoapIdentities identities, CoapSettings settings, MeterRegistry meters) {
+    TelemetryResource(TelemetryWriter writer, CoapIdentities identities, CoapSettings settings,
+                      CoapDevicePresence presence, MeterRegistry meters) {
         super("telemetry");
         this.writer = writer;
         this.identities = identities;
         this.settings = settings;
+        this.presence = presence;
         this.meters = meters;
         this.writeLatency = Timer.builder(REQUESTS + ".write")
                 .description("From receiving a CoAP telemetry batch to the telemetry log's answer").register(meters);
@@ -99,6 +104,10 @@ final class TelemetryResource extends CoapResource {
         if (problem != null) {
             refuse(exchange, ResponseCode.BAD_REQUEST, "bad_payload", problem);
             return;
+        }
+        if (presence != null) {
+            // A sign of life even if the log then fails to store it (5.03): the device is there and will resend.
+            presence.heard(address.get(), identity.get(), exchange.getSourceSocketAddress());
         }
         CompletableFuture<?> written;
         try {

@@ -23,8 +23,13 @@ public final class DeviceStatusEvents implements ConnectionListener {
     private final String serverId;
 
     public DeviceStatusEvents(DeviceStatusWriter writer) {
+        this(writer, localServerId());
+    }
+
+    /** @param serverId the events' server id; the same for this server's MQTT and CoAP events */
+    public DeviceStatusEvents(DeviceStatusWriter writer, String serverId) {
         this.writer = writer;
-        this.serverId = hostName();
+        this.serverId = serverId;
     }
 
     @Override
@@ -64,7 +69,8 @@ public final class DeviceStatusEvents implements ConnectionListener {
         return status.build();
     }
 
-    private static String hostName() {
+    /** This server's id in status events: its host name, as the stream job tells servers apart by it. */
+    public static String localServerId() {
         try {
             return InetAddress.getLocalHost().getHostName();
         } catch (UnknownHostException e) {

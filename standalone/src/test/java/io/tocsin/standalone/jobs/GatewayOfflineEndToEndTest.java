@@ -9,6 +9,7 @@ import io.tocsin.ingest.alarms.AlarmFanout;
 import io.tocsin.ingest.auth.CredentialRegistry;
 import io.tocsin.ingest.auth.Identity;
 import io.tocsin.ingest.auth.PasswordHash;
+import io.tocsin.ingest.coap.CoapSettings;
 import io.tocsin.ingest.status.KafkaDeviceStatusWriter;
 import io.tocsin.ingest.telemetry.KafkaTelemetryWriter;
 import io.tocsin.jobs.alarms.AlarmJob;
@@ -20,7 +21,9 @@ import io.tocsin.proto.v1.AlarmEvent;
 import io.tocsin.proto.v1.AlarmKind;
 import io.tocsin.proto.v1.AlarmState;
 import io.tocsin.proto.v1.CommandType;
+import io.tocsin.proto.v1.Reading;
 import io.tocsin.proto.v1.Severity;
+import io.tocsin.proto.v1.TelemetryBatch;
 import io.tocsin.standalone.demo.MessageArrivedCallback;
 import io.tocsin.standalone.flink.EmbeddedFlinkCluster;
 import io.tocsin.standalone.kafka.EmbeddedKafkaBroker;
@@ -38,6 +41,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import javax.net.SocketFactory;
+import org.eclipse.californium.core.CoapClient;
+import org.eclipse.californium.core.CoapResponse;
+import org.eclipse.californium.core.coap.CoAP.ResponseCode;
+import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.californium.scandium.DTLSConnector;
+import org.eclipse.californium.scandium.config.DtlsConfig;
+import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
+import org.eclipse.californium.scandium.dtls.pskstore.AdvancedSinglePskStore;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
@@ -65,14 +78,35 @@ class GatewayOfflineEndToEndTest {
     @TempDir
     Path dataDir;
 
+    private static final PasswordHash HASH = PasswordHash.create(PASSWORD.toCharArray(), PasswordHash.MIN_ITERATIONS);
+
     @Test
     @Timeout(value = 10, unit = TimeUnit.MINUTES) // a safety net: every wait inside is bounded
     void aGatewayWhoseConnectionDiesRaisesAFaultAtItsStationThatIsAcknowledgedAndReturns() throws Exception {
+        onPlatform(null, (ingest, topics) -> run("tcp://127.0.0.1:" + ingest.port(), topics));
+    }
+
+    /**
+     * The same for a gateway that reports over CoAP (DTLS-PSK, Californium): it has no connection to lose, so it
+     * falls silent; after the ingest server's offline silence and the job's grace the station gets the fault, and
+     * it returns when the gateway reports again. The alarm job is the one the MQTT gateways have, unchanged.
+     */
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
+    void aCoapGatewayThatFallsSilentRaisesAFaultAtItsStationThatReturnsWhenItReportsAgain() throws Exception {
+        onPlatform(CoapSettings.defaults().withBindHost("127.0.0.1").withPorts(CoapSettings.DISABLED, 0)
+                .withOfflineAfter(Duration.ofSeconds(1)), this::runCoap);
+    }
+
+    private interface Scenario {
+        void run(IngestServer ingest, AlarmTopics topics) throws Exception;
+    }
+
+    private void onPlatform(CoapSettings coap, Scenario scenario) throws Exception {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        PasswordHash hash = PasswordHash.create(PASSWORD.toCharArray(), PasswordHash.MIN_ITERATIONS);
         CredentialRegistry credentials = CredentialRegistry.of(Map.of(
-                GATEWAY, new CredentialRegistry.Entry(Identity.device(GATEWAY, SITE, GATEWAY), hash),
-                STATION, new CredentialRegistry.Entry(Identity.station(STATION, Set.of(SITE)), hash)));
+                GATEWAY, new CredentialRegistry.Entry(Identity.device(GATEWAY, SITE, GATEWAY), HASH),
+                STATION, new CredentialRegistry.Entry(Identity.station(STATION, Set.of(SITE)), HASH)));
 
         try (EmbeddedKafkaBroker kafka = new EmbeddedKafkaBroker(dataDir.resolve("kafka"), 0, 0).start()) {
             kafka.createTopics(Map.of("telemetry", 1, "commands", 1, "registry", 1, "alarms", 1,
@@ -96,15 +130,17 @@ class GatewayOfflineEndToEndTest {
                                         .withGatewayFaults(new GatewayFaultPolicy(
                                                 io.tocsin.rules.Severity.YELLOW, Duration.ofSeconds(2))))
                                 .buildPipeline(env));
-                IngestServer ingest = IngestServer.builder(
+                IngestServer.Builder builder = IngestServer.builder(
                                 IngestConfig.defaults().withBindHost("127.0.0.1").withPort(0), telemetry, meters)
                         .credentials(credentials)
-                        .deviceStatus(status)
-                        .build().start();
+                        .deviceStatus(status);
+                if (coap != null) {
+                    builder.coap(coap);
+                }
+                IngestServer ingest = builder.build().start();
                 try (AlarmFanout fanout = new AlarmFanout(bootstrap, "alarms", "gateway-e2e-fanout",
                         ingest.subscriptions(), meters).start()) {
-                    String uri = "tcp://127.0.0.1:" + ingest.port();
-                    run(uri, topics);
+                    scenario.run(ingest, topics);
                 } finally {
                     ingest.close();
                 }
@@ -162,6 +198,50 @@ class GatewayOfflineEndToEndTest {
         }
     }
 
+    private void runCoap(IngestServer ingest, AlarmTopics topics) throws Exception {
+        BlockingQueue<AlarmEvent> atStation = new LinkedBlockingQueue<>();
+        MqttAsyncClient station = connect("tcp://127.0.0.1:" + ingest.port(), "console-07", STATION,
+                SocketFactory.getDefault(), (topic, message) -> atStation.add(parse(message)));
+        Configuration config = Configuration.createStandardWithoutFile();
+        CoapClient gateway = new CoapClient("coaps://127.0.0.1:" + ingest.coap().orElseThrow().dtlsPort()
+                + "/telemetry/" + SITE + "/" + GATEWAY).setTimeout(15_000L);
+        gateway.setEndpoint(new CoapEndpoint.Builder().setConfiguration(config).setConnector(new DTLSConnector(
+                DtlsConnectorConfig.builder(config).set(DtlsConfig.DTLS_ROLE, DtlsConfig.DtlsRole.CLIENT_ONLY)
+                        .setAdvancedPskStore(new AdvancedSinglePskStore(GATEWAY, HASH.dtlsKey())).build())).build());
+        try {
+            station.subscribe(MqttTopics.stationAlarms(STATION), 1).waitForCompletion(10_000);
+            assertThat(post(gateway, 1)).isEqualTo(ResponseCode.CHANGED);
+
+            // The gateway falls silent (power cut, dead modem): no more POSTs.
+            AlarmEvent raised = next(atStation);
+            assertThat(raised.getAlarmId()).isEqualTo(FAULT_ID);
+            assertThat(raised.getState()).isEqualTo(AlarmState.ALARM_STATE_ACTIVE_UNACKNOWLEDGED);
+            assertThat(raised.getKind()).isEqualTo(AlarmKind.ALARM_KIND_FAULT);
+            assertThat(raised.getRuleId()).isEqualTo("gateway-offline");
+            assertThat(raised.getStationIdsList()).containsExactly(STATION);
+
+            // It reports again.
+            assertThat(post(gateway, 2)).isEqualTo(ResponseCode.CHANGED);
+            AlarmEvent returned = next(atStation);
+            assertThat(returned.getAlarmId()).isEqualTo(FAULT_ID);
+            assertThat(returned.getState()).isEqualTo(AlarmState.ALARM_STATE_RETURNED_UNACKNOWLEDGED);
+        } finally {
+            gateway.shutdown();
+            station.disconnect().waitForCompletion(5_000);
+            station.close();
+        }
+    }
+
+    private static ResponseCode post(CoapClient gateway, long sequence) throws Exception {
+        TelemetryBatch batch = TelemetryBatch.newBuilder().setSiteId(SITE).setDeviceId(GATEWAY).setSequence(sequence)
+                .addReadings(Reading.newBuilder().setSensorId("gas-01").setTimestampMs(System.currentTimeMillis())
+                        .setValue(3.0))
+                .build();
+        CoapResponse response = gateway.post(batch.toByteArray(), MediaTypeRegistry.APPLICATION_OCTET_STREAM);
+        assertThat(response).as("a CoAP answer").isNotNull();
+        return response.getCode();
+    }
+
     private static AlarmEvent next(BlockingQueue<AlarmEvent> queue) throws InterruptedException {
         // Generous: the Flink job starts its Kafka sources while the test runs.
         AlarmEvent event = queue.poll(90, TimeUnit.SECONDS);
@@ -187,7 +267,7 @@ class GatewayOfflineEndToEndTest {
         options.setUserName(user);
         options.setPassword(PASSWORD.getBytes(StandardCharsets.UTF_8));
         options.setSocketFactory(sockets);
-        client.connect(options).waitForCompletion(10_000);
+        client.connect(options).waitForCompletion(60_000); // the first login of a cold JVM on a loaded machine is slow
         return client;
     }
 
