@@ -90,7 +90,7 @@ public final class IngestServer implements AutoCloseable {
     /** Where MQTT and CoAP devices' online/offline events go; null for nowhere. */
     private final DeviceStatusWriter deviceStatus;
     /** This server in those events (MQTT and CoAP alike, so the stream job sees one server). */
-    private final String serverId = DeviceStatusEvents.localServerId();
+    private final String serverId;
     private final String httpBindHost;
     private final ConnectionRateLimit connectionRate;
     private final int httpPortSetting;
@@ -112,6 +112,7 @@ public final class IngestServer implements AutoCloseable {
     }
 
     private IngestServer(Builder builder) {
+        this.serverId = builder.serverId != null ? builder.serverId : DeviceStatusEvents.localServerId();
         this.config = Objects.requireNonNull(builder.config, "config");
         this.telemetryWriter = Objects.requireNonNull(builder.telemetryWriter, "telemetryWriter");
         this.meters = Objects.requireNonNull(builder.meters, "meters");
@@ -147,6 +148,7 @@ public final class IngestServer implements AutoCloseable {
         private CoapSettings coap;
         private SessionLimits sessionLimits = SessionLimits.defaults();
         private DeviceStatusWriter deviceStatus;
+        private String serverId;
         private String httpBindHost;
         private int httpPort = -1;
         private int connectionsPerSecond = DEFAULT_CONNECTIONS_PER_SECOND;
@@ -188,6 +190,16 @@ public final class IngestServer implements AutoCloseable {
          */
         public Builder deviceStatus(DeviceStatusWriter deviceStatus) {
             this.deviceStatus = deviceStatus;
+            return this;
+        }
+
+        /**
+         * This server's id in its status events (default: the host name). It must differ between ingest servers,
+         * because the alarm job ignores an offline event from a server the gateway has already left: two servers
+         * on one host need ids of their own.
+         */
+        public Builder serverId(String serverId) {
+            this.serverId = java.util.Objects.requireNonNull(serverId, "serverId");
             return this;
         }
 

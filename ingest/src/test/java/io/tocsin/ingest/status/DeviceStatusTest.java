@@ -107,6 +107,20 @@ class DeviceStatusTest {
         }
     }
 
+    @Test
+    void eventsNameTheServerByItsHostUnlessGivenAnIdOfItsOwn() throws Exception {
+        try (V5Client gateway = V5Client.connect(server.uri(), "gw-s1")) {
+            assertThat(awaitEvent(0).getServerId()).isEqualTo(DeviceStatusEvents.localServerId());
+        }
+        awaitEvent(1);
+        server.close();
+        // Two ingest nodes on one host: the alarm job tells their events apart only by these ids.
+        server = TestServer.startWith(builder -> builder.deviceStatus(events::add).serverId("host-a/ingest-2"));
+        try (V5Client gateway = V5Client.connect(server.uri(), "gw-s1")) {
+            assertThat(awaitEvent(2).getServerId()).isEqualTo("host-a/ingest-2");
+        }
+    }
+
     private DeviceStatus awaitEvent(int index) {
         await().until(() -> events.size() > index);
         return events.get(index);

@@ -4,6 +4,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tocsin.ingest.IngestServer;
 import io.tocsin.ingest.alarms.AlarmFanout;
+import io.tocsin.ingest.status.DeviceStatusEvents;
 import io.tocsin.ingest.status.KafkaDeviceStatusWriter;
 import io.tocsin.ingest.telemetry.KafkaTelemetryWriter;
 import java.nio.file.Path;
@@ -37,7 +38,9 @@ public final class IngestPartCommand implements Callable<Integer> {
                      settings.telemetryTopic(), settings.deliveryTimeout(), Map.of());
              KafkaDeviceStatusWriter status = new KafkaDeviceStatusWriter(settings.bootstrap(),
                      settings.statusTopic(), meters);
-             IngestServer server = settings.ingest().builder(telemetry, meters).deviceStatus(status).build().start();
+             IngestServer server = settings.ingest().builder(telemetry, meters).deviceStatus(status)
+                     // The node name too: two ingest nodes on one host must not look like one server.
+                     .serverId(DeviceStatusEvents.localServerId() + "/" + settings.node()).build().start();
              AlarmFanout fanout = new AlarmFanout(settings.bootstrap(), settings.alarmsTopic(),
                      settings.fanoutGroup(), server.subscriptions(), meters).start()) {
             log.info("Ingest node {} serves MQTT on {} (Kafka {}, alarms fanned out in group {})", settings.node(),
