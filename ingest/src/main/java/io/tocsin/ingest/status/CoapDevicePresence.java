@@ -30,8 +30,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * device's path, bad payload) say nothing about the device and are not counted as a sign of life. A POST that the
  * telemetry log then fails to store (5.03) is: the device is there and will resend.
  *
- * <p>Events carry transport "coap", the same server id as this server's MQTT events (its host name) and the
- * site and device of the request path, so {@code GatewayConnection} in the stream job judges them like MQTT ones
+ * <p>Events carry transport "coap", the same server id as this server's MQTT events (its host name, or the id
+ * the server was given) and the site and device of the request path, so {@code GatewayConnection} in the stream job judges them like MQTT ones
  * (an OFFLINE counts only from the server the device was last seen ONLINE on).
  *
  * <p>One timer for every device: a sweep on one thread every {@code offlineAfter / 10} (10 ms to 1 s) walks the
