@@ -531,13 +531,17 @@ public final class RuleFileLoader {
         if (e.value() instanceof Scalar s && s.text() != null) {
             Matcher d = DURATION.matcher(s.text().trim());
             if (d.matches()) {
-                long n = Long.parseLong(d.group(1));
-                return switch (d.group(2)) {
-                    case "ms" -> n;
-                    case "s" -> n * 1_000;
-                    case "m" -> n * 60_000;
-                    default -> n * 3_600_000;
-                };
+                try {
+                    long n = Long.parseLong(d.group(1));
+                    return switch (d.group(2)) {
+                        case "ms" -> n;
+                        case "s" -> Math.multiplyExact(n, 1_000L);
+                        case "m" -> Math.multiplyExact(n, 60_000L);
+                        default -> Math.multiplyExact(n, 3_600_000L);
+                    };
+                } catch (NumberFormatException | ArithmeticException tooLong) {
+                    // more milliseconds than a long holds: a problem below, not a crash
+                }
             }
         }
         problems.add(at(e.value().line(), key + "." + name, "must be a duration; valid: a whole number with ms, s,"

@@ -14,6 +14,7 @@ import io.tocsin.rules.rate.RateOfRiseRule;
 import io.tocsin.rules.threshold.ThresholdRule;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -92,6 +93,18 @@ class RuleFileLoaderTest {
         Path file = dir.resolve("site-rules.yaml");
         Files.writeString(file, MINIMAL);
         assertThat(RuleFileLoader.load(file).source()).isEqualTo(file.toString());
+    }
+
+    @Test
+    void aDelayLongerThanALongHoldsIsAProblemNotACrashNorANegativeDelay() {
+        for (String delay : List.of("99999999999999999999ms", "9223372036854775807h")) {
+            RuleFileException e = problemsOf(MINIMAL.replace("preset: gbt50493-combustible-1",
+                    "preset: gbt50493-combustible-1\n        onDelay: " + delay));
+
+            assertThat(e.problems()).singleElement().asString()
+                    .startsWith("rules.yaml:9: sensorTypes.combustible-gas.rules[0].onDelay")
+                    .contains("must be a duration");
+        }
     }
 
     @Test

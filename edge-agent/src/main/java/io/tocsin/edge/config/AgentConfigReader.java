@@ -627,13 +627,18 @@ public final class AgentConfigReader {
             problem(path, "'" + text + "' is not a duration", "write a number with a unit: 500ms, 1s, 5m, 1h");
             return fallback;
         }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            default -> Duration.ofHours(n);
-        };
+        try {
+            long n = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                default -> Duration.ofHours(n);
+            };
+        } catch (NumberFormatException | ArithmeticException e) { // more digits than a duration can hold
+            problem(path, "'" + text + "' is too long a duration", "write a number with a unit: 500ms, 1s, 5m, 1h");
+            return fallback;
+        }
     }
 
     private long size(JsonNode node, String path, String key, long fallback) {
@@ -642,18 +647,26 @@ public final class AgentConfigReader {
             return fallback;
         }
         Matcher m = SIZE.matcher(text.trim());
-        if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+        long n = 0;
+        if (m.matches()) {
+            try {
+                n = Long.parseLong(m.group(1));
+            } catch (NumberFormatException e) {
+                n = -1; // more digits than a size can hold
+            }
+        }
+        String unit = m.matches() && m.group(2) != null ? m.group(2).toUpperCase(Locale.ROOT) : "B";
+        int shift = switch (unit) {
+            case "KB" -> 10;
+            case "MB" -> 20;
+            case "GB" -> 30;
+            default -> 0;
+        };
+        if (n <= 0 || n > Long.MAX_VALUE >> shift) {
             problem(path, "'" + text + "' is not a size", "write a positive size such as 512MB or 2GB");
             return fallback;
         }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
-        return switch (unit) {
-            case "KB" -> n << 10;
-            case "MB" -> n << 20;
-            case "GB" -> n << 30;
-            default -> n;
-        };
+        return n << shift;
     }
 
     private <E extends Enum<E>> E choice(JsonNode node, String path, String key, Class<E> type, E fallback) {

@@ -97,6 +97,34 @@ class AgentConfigReaderTest {
     }
 
     @Test
+    void aDurationOrSizeTooLongForItsTypeIsAProblemNotACrash() throws Exception {
+        // Found by AgentConfigFuzzTest: 85 digits made Long.parseLong throw out of the reader.
+        Path file = dir.resolve("huge.yaml");
+        Files.writeString(file, String.join("\n",
+                "site: park-1",
+                "device: gw-1",
+                "poll-interval: 11111111111111111111111111111111111111111111111111111111111111111111111111111111111130s",
+                "buffer:",
+                "  file: /tmp/b.db",
+                "  max-size: 99999999999GB",
+                "uplink:",
+                "  uri: tcp://platform:1883",
+                "batching:",
+                "  max-delay: 9223372036854775807h",
+                ""));
+
+        assertThatThrownBy(() -> AgentConfigReader.read(file)).isInstanceOfSatisfying(ConfigException.class, e ->
+                assertThat(e.problems()).contains( // and "no drivers", beside the point here
+                        "huge.yaml:3: poll-interval: '11111111111111111111111111111111111111111111111111111111111111111"
+                                + "111111111111111111130s' is too long a duration. Fix: write a number with a unit:"
+                                + " 500ms, 1s, 5m, 1h",
+                        "huge.yaml:6: buffer.max-size: '99999999999GB' is not a size. Fix: write a positive size such"
+                                + " as 512MB or 2GB",
+                        "huge.yaml:10: batching.max-delay: '9223372036854775807h' is too long a duration. Fix: write a"
+                                + " number with a unit: 500ms, 1s, 5m, 1h"));
+    }
+
+    @Test
     void checkConfigPrintsTheResolvedPoints() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();

@@ -246,13 +246,19 @@ public final class WebhooksFile {
                 throw problem("delivery." + name, "'" + node.asText() + "' is not a duration",
                         "write a number with a unit: ms, s, m or h (e.g. 500ms, 10s, 15m)");
             }
-            long amount = Long.parseLong(m.group(1));
-            Duration d = switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(amount);
-                case "s" -> Duration.ofSeconds(amount);
-                case "m" -> Duration.ofMinutes(amount);
-                default -> Duration.ofHours(amount);
-            };
+            Duration d;
+            try {
+                long amount = Long.parseLong(m.group(1));
+                d = switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(amount);
+                    case "s" -> Duration.ofSeconds(amount);
+                    case "m" -> Duration.ofMinutes(amount);
+                    default -> Duration.ofHours(amount);
+                };
+            } catch (NumberFormatException | ArithmeticException e) { // more than a duration holds
+                throw problem("delivery." + name, "'" + node.asText() + "' is too long a duration",
+                        "write a number with a unit: ms, s, m or h (e.g. 500ms, 10s, 15m)");
+            }
             if (d.isZero() && !name.equals("give-up-after")) {
                 throw problem("delivery." + name, "must be more than zero", "give a positive duration, e.g. 1s");
             }

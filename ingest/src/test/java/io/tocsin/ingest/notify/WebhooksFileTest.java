@@ -115,6 +115,12 @@ class WebhooksFileTest {
                 stations:
                   station-07: {url: "https://a.example.org/", secret-env: HOOK_SECRET_07}
                 """, "line 2: key delivery.give-up-after: 'ten minutes' is not a duration", "15m");
+        assertProblem("""
+                delivery:
+                  give-up-after: 9223372036854775807h
+                stations:
+                  station-07: {url: "https://a.example.org/", secret-env: HOOK_SECRET_07}
+                """, "line 2: key delivery.give-up-after: '9223372036854775807h' is too long a duration", "15m");
         assertProblem("delivery: {}\n", "key stations: is missing", "fix:");
         assertProblem("stations:\n  - a\n", "key stations: must be a non-empty mapping", "fix:");
         assertProblem("stations: [\n", "not valid YAML", "indentation");

@@ -207,13 +207,18 @@ public record RegistryFileText(String name, String yaml) implements Serializable
             problems.add(at(file, node, key, "'" + text + "' is not a duration; valid: 500ms, 30s, 10m, 8h"));
             return 0;
         }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> n;
-            case "s" -> n * 1_000;
-            case "m" -> n * 60_000;
-            default -> n * 3_600_000;
-        };
+        try {
+            long n = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "ms" -> n;
+                case "s" -> Math.multiplyExact(n, 1_000L);
+                case "m" -> Math.multiplyExact(n, 60_000L);
+                default -> Math.multiplyExact(n, 3_600_000L);
+            };
+        } catch (NumberFormatException | ArithmeticException e) { // more milliseconds than a long holds
+            problems.add(at(file, node, key, "'" + text + "' is too long a duration; valid: 500ms, 30s, 10m, 8h"));
+            return 0;
+        }
     }
 
     @SuppressWarnings("unchecked")

@@ -41,6 +41,27 @@ class RegistryFileTextTest {
     }
 
     @Test
+    void aDelayLongerThanALongHoldsIsAProblemNotACrash() {
+        assertThatThrownBy(() -> new RegistryFileText("sites.yaml", """
+                sites:
+                  park-1:
+                    stations: [station-07]
+                    zones:
+                      tank-farm:
+                        sensors: [gas-01, gas-02]
+                        vote: 2
+                        onDelay: 99999999999999999999s
+                        offDelay: 9223372036854775807h
+                """))
+                .isInstanceOf(RegistryFileException.class)
+                .satisfies(e -> assertThat(((RegistryFileException) e).problems()).containsExactly(
+                        "sites.yaml:8: sites.park-1.zones.tank-farm.onDelay: '99999999999999999999s' is too long a"
+                                + " duration; valid: 500ms, 30s, 10m, 8h",
+                        "sites.yaml:9: sites.park-1.zones.tank-farm.offDelay: '9223372036854775807h' is too long a"
+                                + " duration; valid: 500ms, 30s, 10m, 8h"));
+    }
+
+    @Test
     void everyProblemIsReportedWithFileLineKeyAndTheFix() {
         assertThatThrownBy(() -> new RegistryFileText("sites.yaml", """
                 sites:
