@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -57,7 +56,6 @@ public final class RuleFileLoader {
         RULE_KEYS = keys;
     }
 
-    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
     private final String file;
@@ -529,23 +527,14 @@ public final class RuleFileLoader {
             return null;
         }
         if (e.value() instanceof Scalar s && s.text() != null) {
-            Matcher d = DURATION.matcher(s.text().trim());
-            if (d.matches()) {
-                try {
-                    long n = Long.parseLong(d.group(1));
-                    return switch (d.group(2)) {
-                        case "ms" -> n;
-                        case "s" -> Math.multiplyExact(n, 1_000L);
-                        case "m" -> Math.multiplyExact(n, 60_000L);
-                        default -> Math.multiplyExact(n, 3_600_000L);
-                    };
-                } catch (NumberFormatException | ArithmeticException tooLong) {
-                    // more milliseconds than a long holds: a problem below, not a crash
-                }
+            try {
+                return DurationText.millis(s.text().trim());
+            } catch (IllegalArgumentException notADuration) {
+                // a problem below
             }
         }
         problems.add(at(e.value().line(), key + "." + name, "must be a duration; valid: a whole number with ms, s,"
-                + " m or h, e.g. 500ms, 30s, 10m, 8h"));
+                + " m or h, e.g. " + DurationText.EXAMPLES));
         return null;
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.tocsin.rules.Severity;
+import io.tocsin.rules.config.DurationText;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -16,8 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A site registry file's text, as the job ships it to its tasks (the parsed registry is not Serializable).
@@ -54,7 +53,6 @@ public record RegistryFileText(String name, String yaml) implements Serializable
     private static final List<String> ZONE_KEYS = List.of("sensors", "vote", "severity", "faultVotesAlarm",
             "onDelay", "offDelay");
     private static final List<String> RISK_LEVELS = List.of("LOW", "MEDIUM", "HIGH", "MAJOR");
-    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
 
     public RegistryFileText {
         Objects.requireNonNull(name, "name");
@@ -202,21 +200,11 @@ public record RegistryFileText(String name, String yaml) implements Serializable
             return 0;
         }
         String text = scalar(file, node, key, problems);
-        Matcher m = DURATION.matcher(text);
-        if (!m.matches()) {
-            problems.add(at(file, node, key, "'" + text + "' is not a duration; valid: 500ms, 30s, 10m, 8h"));
-            return 0;
-        }
         try {
-            long n = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "ms" -> n;
-                case "s" -> Math.multiplyExact(n, 1_000L);
-                case "m" -> Math.multiplyExact(n, 60_000L);
-                default -> Math.multiplyExact(n, 3_600_000L);
-            };
-        } catch (NumberFormatException | ArithmeticException e) { // more milliseconds than a long holds
-            problems.add(at(file, node, key, "'" + text + "' is too long a duration; valid: 500ms, 30s, 10m, 8h"));
+            return DurationText.millis(text);
+        } catch (IllegalArgumentException e) {
+            problems.add(at(file, node, key, "'" + text + "' " + e.getMessage() + "; valid: "
+                    + DurationText.EXAMPLES));
             return 0;
         }
     }
