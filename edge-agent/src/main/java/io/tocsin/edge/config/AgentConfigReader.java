@@ -647,15 +647,16 @@ public final class AgentConfigReader {
             return fallback;
         }
         Matcher m = SIZE.matcher(text.trim());
+        boolean matches = m.matches();
         long n = 0;
-        if (m.matches()) {
+        if (matches) {
             try {
                 n = Long.parseLong(m.group(1));
             } catch (NumberFormatException e) {
                 n = -1; // more digits than a size can hold
             }
         }
-        String unit = m.matches() && m.group(2) != null ? m.group(2).toUpperCase(Locale.ROOT) : "B";
+        String unit = matches && m.group(2) != null ? m.group(2).toUpperCase(Locale.ROOT) : "B";
         int shift = switch (unit) {
             case "KB" -> 10;
             case "MB" -> 20;
