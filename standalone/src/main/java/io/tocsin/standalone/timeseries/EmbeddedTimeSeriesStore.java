@@ -6,11 +6,6 @@ import io.tocsin.jobs.timeseries.ReadingLines;
 import io.tocsin.jobs.timeseries.RollupLines;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,11 +52,12 @@ public final class EmbeddedTimeSeriesStore implements AutoCloseable {
 
     private final ServerMain server;
     private final int httpPort;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final StoreSql sql;
 
     private EmbeddedTimeSeriesStore(ServerMain server, int httpPort) {
         this.server = server;
         this.httpPort = httpPort;
+        this.sql = new StoreSql(url());
     }
 
     /**
@@ -125,30 +121,12 @@ public final class EmbeddedTimeSeriesStore implements AutoCloseable {
      * operators' curiosity; the write path never uses it.
      */
     public String query(String sql) {
-        HttpRequest request = HttpRequest.newBuilder(
-                        URI.create(url() + "/exec?query=" + URLEncoder.encode(sql, StandardCharsets.UTF_8)))
-                .timeout(Duration.ofSeconds(30)).GET().build();
-        try {
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
-                throw new IllegalStateException("query failed with HTTP " + response.statusCode() + ": "
-                        + response.body() + " (query: " + sql + ")");
-            }
-            return response.body();
-        } catch (IOException e) {
-            throw new UncheckedIOException("query failed: " + sql, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted during query: " + sql, e);
-        }
+        return this.sql.query(sql);
     }
 
     /** How many rows {@code table} holds now (rows become visible asynchronously after a write: poll). */
     public long rowCount(String table) {
-        String json = query("SELECT count() FROM " + table);
-        // {"query":..., "columns":[...], "dataset":[[N]], ...}
-        String dataset = json.substring(json.indexOf("\"dataset\":[[") + 12);
-        return Long.parseLong(dataset.substring(0, dataset.indexOf(']')));
+        return sql.count("SELECT count() FROM " + table);
     }
 
     @Override

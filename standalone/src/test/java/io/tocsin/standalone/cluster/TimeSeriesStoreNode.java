@@ -1,15 +1,8 @@
 package io.tocsin.standalone.cluster;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tocsin.standalone.LoopbackPorts;
+import io.tocsin.standalone.timeseries.StoreSql;
 import java.io.IOException;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,15 +15,14 @@ import java.util.List;
  */
 final class TimeSeriesStoreNode implements AutoCloseable {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final ChildProcess process;
     private final int httpPort;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final StoreSql sql;
 
     private TimeSeriesStoreNode(ChildProcess process, int httpPort) {
         this.process = process;
         this.httpPort = httpPort;
+        this.sql = new StoreSql(url());
     }
 
     static TimeSeriesStoreNode start(Path dir, Path standaloneJar) throws IOException {
@@ -55,24 +47,9 @@ final class TimeSeriesStoreNode implements AutoCloseable {
      * Readings of {@code site} stored with a timestamp up to {@code untilMs}: rows are unique per (timestamp,
      * site, sensor), so a reading written twice (a replay after a restart) counts once.
      */
-    long readingsOf(String site, long untilMs) throws IOException, InterruptedException {
-        return count("select count() from reading where site = '" + site + "' and timestamp <= "
+    long readingsOf(String site, long untilMs) {
+        return sql.count("select count() from reading where site = '" + site + "' and timestamp <= "
                 + "cast(" + (untilMs * 1000 + 999) + " as timestamp)");
-    }
-
-    private long count(String sql) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(url() + "/exec?query="
-                + URLEncoder.encode(sql, StandardCharsets.UTF_8))).timeout(Duration.ofSeconds(30)).GET().build();
-        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() == 400 && response.body().contains("table does not exist")) {
-            return 0;
-        }
-        if (response.statusCode() != 200) {
-            throw new IOException("store answered HTTP " + response.statusCode() + " to '" + sql + "': "
-                    + response.body());
-        }
-        JsonNode dataset = JSON.readTree(response.body()).path("dataset");
-        return dataset.path(0).path(0).asLong();
     }
 
     @Override

@@ -1,14 +1,9 @@
 package io.tocsin.standalone.faults;
 
 import io.tocsin.standalone.LoopbackPorts;
+import io.tocsin.standalone.timeseries.StoreSql;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +41,6 @@ final class Deployment implements AutoCloseable {
     private final int kafkaPort = LoopbackPorts.free();
     private final int storePort = LoopbackPorts.free();
     private final int mqttPort = LoopbackPorts.free();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     Deployment(Path dir) throws IOException {
         this.dir = dir;
@@ -96,20 +90,7 @@ final class Deployment implements AutoCloseable {
 
     /** Runs SQL on the store ({@code /exec}) and returns its JSON answer. */
     String query(String sql) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(storeUrl() + "/exec?query="
-                + URLEncoder.encode(sql, StandardCharsets.UTF_8))).timeout(Duration.ofSeconds(30)).GET().build();
-        try {
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
-                throw new IllegalStateException("HTTP " + response.statusCode() + ": " + response.body());
-            }
-            return response.body();
-        } catch (IOException e) {
-            throw new UncheckedIOException("query failed: " + sql, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return new StoreSql(storeUrl()).query(sql);
     }
 
     /** Deletes Kafka's log, the store's tables and the checkpoints (after {@link #close()}); the part logs stay. */
