@@ -12,7 +12,6 @@ import io.netty.handler.codec.mqtt.MqttEncoder;
 import io.netty.handler.ssl.SslContext;
 import io.tocsin.ingest.auth.Authenticator;
 import io.tocsin.ingest.mqtt.ConnectHandler;
-import io.tocsin.ingest.mqtt.ConnectionRateLimit;
 import io.tocsin.ingest.mqtt.ConnectionListener;
 import io.tocsin.ingest.tls.ClientCertificateHandler;
 import io.tocsin.ingest.mqtt.ConnectedClients;
@@ -31,7 +30,6 @@ import io.tocsin.ingest.mqtt.PublishValidationHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.concurrent.atomic.AtomicLong;
 import io.tocsin.ingest.mqtt.UnexpectedPacketHandler;
 import io.tocsin.ingest.pubsub.DeliveryAckHandler;
 import io.tocsin.ingest.pubsub.DeliveryExactlyOnceHandler;
@@ -74,7 +72,6 @@ import io.tocsin.ingest.telemetry.TelemetryWriter;
 final class IngestChannelInitializer extends ChannelInitializer<SocketChannel> {
 
     private static final Logger log = LoggerFactory.getLogger(IngestChannelInitializer.class);
-    private static final long RATE_LIMIT_LOG_INTERVAL_NANOS = 1_000_000_000L;
 
     private final IngestConfig config;
     private final ChannelGroup channels;
@@ -86,12 +83,9 @@ final class IngestChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final Authenticator authenticator;
     private final Sessions sessions;
     private final ConnectionListener connectionListener;
-    private final ConnectionRateLimit connectionRate;
     private final PublishLimits publishLimits;
     private final InFlightMemoryBudget memoryBudget;
     private final Counter publishRateRefused;
-    private final Counter rateLimited;
-    private final AtomicLong lastRateLimitLog = new AtomicLong();
     private final SslContext sslContext;
     private final ClientCertificateHandler clientCertificate;
 
@@ -113,15 +107,12 @@ final class IngestChannelInitializer extends ChannelInitializer<SocketChannel> {
                              TelemetryWriter telemetryWriter, SubscriptionRegistry subscriptions,
                              MeterRegistry meters, Authenticator authenticator, SslContext sslContext,
                              Sessions sessions, SessionLimits sessionLimits, RetainedMessages retained,
-                             ConnectionListener connectionListener, ConnectionRateLimit connectionRate,
-                             PublishLimits publishLimits, InFlightMemoryBudget memoryBudget) {
+                             ConnectionListener connectionListener, PublishLimits publishLimits, InFlightMemoryBudget memoryBudget) {
         this.connectionListener = connectionListener;
         this.publishLimits = publishLimits;
         this.memoryBudget = memoryBudget;
         this.publishRateRefused = meters.counter(PublishValidationHandler.PUBLISH_REFUSED, "reason",
                 PublishRateLimitHandler.REASON_TAG);
-        this.connectionRate = connectionRate;
-        this.rateLimited = meters.counter(ProtocolVersionGate.CONNECT_REFUSED, "reason", "connection_rate");
         this.sessions = sessions;
         this.authenticator = authenticator;
         this.sslContext = sslContext;
@@ -146,17 +137,6 @@ final class IngestChannelInitializer extends ChannelInitializer<SocketChannel> {
 
     @Override
     protected void initChannel(SocketChannel channel) {
-        if (!connectionRate.tryAcquire()) {
-            rateLimited.increment();
-            long now = System.nanoTime();
-            long last = lastRateLimitLog.get();
-            if (now - last > RATE_LIMIT_LOG_INTERVAL_NANOS && lastRateLimitLog.compareAndSet(last, now)) {
-                log.warn("New connections above the rate limit are being closed (from {}; counter {} reason "
-                        + "connection_rate counts them all)", channel.remoteAddress(), ProtocolVersionGate.CONNECT_REFUSED);
-            }
-            channel.close();
-            return;
-        }
         channels.add(channel);
         ChannelPipeline pipeline = channel.pipeline();
         if (sslContext != null) {

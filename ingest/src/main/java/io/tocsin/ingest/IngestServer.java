@@ -21,6 +21,7 @@ import io.tocsin.ingest.auth.Authenticator;
 import io.tocsin.ingest.auth.CredentialRegistry;
 import io.tocsin.ingest.coap.CoapIngestEndpoint;
 import io.tocsin.ingest.coap.CoapSettings;
+import io.tocsin.ingest.mqtt.AcceptRateLimitHandler;
 import io.tocsin.ingest.mqtt.ConnectedClient;
 import io.tocsin.ingest.mqtt.InFlightMemoryBudget;
 import io.tocsin.ingest.ops.OperationsHttpServer;
@@ -250,6 +251,7 @@ public final class IngestServer implements AutoCloseable {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(acceptGroup, ioGroup)
                 .channel(NioServerSocketChannel.class)
+                .handler(new AcceptRateLimitHandler(connectionRate, meters))
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 // Latency first: no Nagle delay on PUBACKs and alarms (Netty's default, stated here on purpose).
@@ -257,7 +259,7 @@ public final class IngestServer implements AutoCloseable {
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, SUBSCRIBER_WRITE_LIMITS)
                 .childHandler(new IngestChannelInitializer(config, channels, clients, telemetryWriter, subscriptions,
-                        meters, authenticator, null, sessions, sessionLimits, retained, connectionListener, connectionRate,
+                        meters, authenticator, null, sessions, sessionLimits, retained, connectionListener,
                         publishLimits, memoryBudget));
         ChannelFuture bound = bootstrap.bind(config.bindHost(), config.port()).awaitUninterruptibly();
         if (!bound.isSuccess()) {
@@ -269,7 +271,7 @@ public final class IngestServer implements AutoCloseable {
         if (tls != null) {
             ChannelFuture tlsBound = bootstrap.clone()
                     .childHandler(new IngestChannelInitializer(config, channels, clients, telemetryWriter,
-                            subscriptions, meters, authenticator, tls.sslContext(), sessions, sessionLimits, retained, connectionListener, connectionRate,
+                            subscriptions, meters, authenticator, tls.sslContext(), sessions, sessionLimits, retained, connectionListener,
                             publishLimits, memoryBudget))
                     .bind(config.bindHost(), tls.port()).awaitUninterruptibly();
             if (!tlsBound.isSuccess()) {
