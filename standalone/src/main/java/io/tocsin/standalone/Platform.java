@@ -22,11 +22,11 @@ import io.tocsin.jobs.alarms.AlarmJob;
 import io.tocsin.jobs.alarms.RuleFileText;
 import io.tocsin.jobs.kafka.KafkaEndpoints;
 import io.tocsin.jobs.registry.RegistryFileText;
-import io.tocsin.jobs.timeseries.InfluxDbSettings;
-import io.tocsin.jobs.timeseries.TimeSeriesJob;
 import io.tocsin.standalone.flink.EmbeddedFlinkCluster;
 import io.tocsin.standalone.kafka.EmbeddedKafkaBroker;
-import io.tocsin.standalone.timeseries.EmbeddedTimeSeriesStore;
+import io.tocsin.standalone.timeseries.StoreSql;
+import io.tocsin.standalone.timeseries.TimeSeriesPath;
+import io.tocsin.standalone.timeseries.TimeSeriesProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -38,10 +38,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The whole Tocsin platform in one JVM, on real engines: a single-node KRaft Kafka broker, the time-series
- * store (QuestDB, speaking the InfluxDB v2 write API), the alarm job and the time-series job on a Flink
- * MiniCluster, and the ingest MQTT server with its alarm fan-out. The demo and the end-to-end tests
- * start exactly this, so what the tests prove is what the demo runs.
+ * The whole Tocsin platform on one machine, on real engines: a single-node KRaft Kafka broker, the alarm job on a
+ * Flink MiniCluster, the ingest MQTT server with its alarm fan-out, and the history side (the time-series store,
+ * QuestDB speaking the InfluxDB v2 write API, and the time-series job): by default in a child process at a lower
+ * CPU priority ({@link TimeSeriesPlacement}), everything else in this JVM. The demo and the end-to-end tests start
+ * exactly this, so what the tests prove is what the demo runs.
  */
 public final class Platform implements AutoCloseable {
 
@@ -58,7 +59,7 @@ public final class Platform implements AutoCloseable {
     /** Where and how the platform runs. */
     public record Settings(Path dataDir, Ports ports, Topics topics, int partitions, Duration kafkaDeliveryTimeout,
                            Duration checkpointInterval, RuleFileText rules, RegistryFileText registry,
-                           Path webhooks, CredentialRegistry consoleCredentials) {
+                           Path webhooks, CredentialRegistry consoleCredentials, TimeSeriesPlacement timeSeries) {
 
         /**
          * The demo's defaults: the standard MQTT and CoAP ports, operations HTTP on 9090, Kafka anywhere, the
@@ -110,6 +111,7 @@ public final class Platform implements AutoCloseable {
             private RegistryFileText registry;
             private Path webhooks;
             private CredentialRegistry consoleCredentials;
+            private TimeSeriesPlacement timeSeries;
 
             private Builder(Path dataDir) {
                 this.dataDir = dataDir;
@@ -123,6 +125,7 @@ public final class Platform implements AutoCloseable {
                 this.checkpointInterval = DEFAULT_CHECKPOINT_INTERVAL;
                 this.rules = DEMO_RULES;
                 this.registry = RegistryFileText.shippedDemo();
+                this.timeSeries = TimeSeriesPlacement.OWN_PROCESS;
             }
 
             private Builder(Settings settings) {
@@ -136,6 +139,7 @@ public final class Platform implements AutoCloseable {
                 this.registry = settings.registry();
                 this.webhooks = settings.webhooks();
                 this.consoleCredentials = settings.consoleCredentials();
+                this.timeSeries = settings.timeSeries();
             }
 
             public Builder ports(Ports ports) {
@@ -185,11 +189,28 @@ public final class Platform implements AutoCloseable {
                 return this;
             }
 
+            /** Where the time-series store and job run; see {@link TimeSeriesPlacement}. */
+            public Builder timeSeries(TimeSeriesPlacement placement) {
+                this.timeSeries = placement;
+                return this;
+            }
+
             public Settings build() {
                 return new Settings(dataDir, ports, topics, partitions, kafkaDeliveryTimeout, checkpointInterval,
-                        rules, registry, webhooks, consoleCredentials);
+                        rules, registry, webhooks, consoleCredentials, timeSeries);
             }
         }
+    }
+
+    /** Where the history side (the time-series store and the time-series job) runs. */
+    public enum TimeSeriesPlacement {
+        /**
+         * In a child process at a lower CPU priority ({@link TimeSeriesProcess}), the default: under overload
+         * history lags and alarms do not.
+         */
+        OWN_PROCESS,
+        /** In the platform's JVM (one process; history competes with alarms for the CPU). */
+        IN_PROCESS
     }
 
     /** Listening ports; 0 picks a free one (tests), -1 for CoAP or the station console turns it off. */
@@ -224,7 +245,7 @@ public final class Platform implements AutoCloseable {
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private EmbeddedKafkaBroker kafka;
-    private EmbeddedTimeSeriesStore timeSeries;
+    private String timeSeriesUrl;
     private IngestServer ingest;
     private ConsoleServer console;
 
@@ -258,12 +279,22 @@ public final class Platform implements AutoCloseable {
                 topics.commandResults(), settings.partitions()));
         kafka.createCompactedTopics(Map.of(topics.registry(), 1));
 
-        timeSeries = EmbeddedTimeSeriesStore.start(settings.dataDir().resolve("timeseries"), 0);
-        running.push(timeSeries);
-
-        EmbeddedFlinkCluster flink = EmbeddedFlinkCluster.start(2);
-        running.push(flink);
         String bootstrap = kafka.bootstrapServers();
+        TimeSeriesPath.Settings history = new TimeSeriesPath.Settings(bootstrap, topics.telemetry(), topics.alarms(),
+                settings.dataDir().resolve("timeseries"), 0,
+                settings.dataDir().resolve("flink-checkpoints").resolve("time-series"), settings.checkpointInterval());
+        TimeSeriesProcess historyProcess = null;
+        if (settings.timeSeries() == TimeSeriesPlacement.OWN_PROCESS) {
+            historyProcess = TimeSeriesProcess.start(history); // starts while the rest of the platform does
+            running.push(historyProcess);
+        } else {
+            TimeSeriesPath path = TimeSeriesPath.start(history);
+            running.push(path);
+            timeSeriesUrl = path.url();
+        }
+
+        EmbeddedFlinkCluster flink = EmbeddedFlinkCluster.start(1);
+        running.push(flink);
         flink.submit(AlarmJob.JOB_NAME,
                 jobConfiguration(AlarmJob.recommendedConfiguration(settings.checkpointInterval()), "alarms"),
                 env -> new AlarmJob(
@@ -276,10 +307,6 @@ public final class Platform implements AutoCloseable {
                 AlarmJob.Options.of(settings.rules()).withRegistry(settings.registry()))
                 .buildPipeline(env));
         log.info("Alarm job runs rules {} for the sites of {}", settings.rules().name(), settings.registry().name());
-        InfluxDbSettings store = InfluxDbSettings.of(timeSeries.url(), "", "tocsin", "tocsin");
-        flink.submit(TimeSeriesJob.JOB_NAME,
-                jobConfiguration(TimeSeriesJob.recommendedConfiguration(settings.checkpointInterval()), "time-series"),
-                env -> TimeSeriesJob.onKafka(bootstrap, topics.telemetry(), topics.alarms(), store).buildPipeline(env));
 
         KafkaTelemetryWriter telemetryWriter = new KafkaTelemetryWriter(kafka.bootstrapServers(),
                 settings.topics().telemetry(), settings.kafkaDeliveryTimeout(), Map.of());
@@ -311,6 +338,9 @@ public final class Platform implements AutoCloseable {
             running.push(new WebhookAlarmConsumer(kafka.bootstrapServers(), settings.topics().alarms(), notifier,
                     meters).start());
             log.info("Webhooks of {} stations from {}", webhooks.targets().size(), settings.webhooks());
+        }
+        if (historyProcess != null) {
+            timeSeriesUrl = historyProcess.awaitUrl();
         }
     }
 
@@ -366,8 +396,9 @@ public final class Platform implements AutoCloseable {
         return kafka;
     }
 
-    public EmbeddedTimeSeriesStore timeSeries() {
-        return timeSeries;
+    /** Base URL of the time-series store: InfluxDB v2 write API and SQL at {@code /exec} ({@link StoreSql}). */
+    public String timeSeriesUrl() {
+        return timeSeriesUrl;
     }
 
     public MeterRegistry meters() {

@@ -5,6 +5,7 @@ import io.tocsin.standalone.parts.IngestPartCommand;
 import io.tocsin.standalone.parts.JobsPartCommand;
 import io.tocsin.standalone.parts.KafkaPartCommand;
 import io.tocsin.standalone.parts.StorePartCommand;
+import io.tocsin.standalone.parts.TimeSeriesPartCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "tocsin", mixinStandardHelpOptions = true,
         description = "Telemetry ingestion and alarm engine for high-risk sites and micro fire stations.",
         subcommands = {DemoCommand.class, KafkaPartCommand.class, StorePartCommand.class, JobsPartCommand.class,
-                IngestPartCommand.class})
+                IngestPartCommand.class, TimeSeriesPartCommand.class})
 public final class TocsinCommand {
 
     public static void main(String[] args) {

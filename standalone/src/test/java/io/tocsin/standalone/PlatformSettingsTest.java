@@ -27,6 +27,7 @@ class PlatformSettingsTest {
         assertThat(settings.registry()).isEqualTo(RegistryFileText.shippedDemo());
         assertThat(settings.webhooks()).isNull();
         assertThat(settings.consoleCredentials()).isNull();
+        assertThat(settings.timeSeries()).isEqualTo(Platform.TimeSeriesPlacement.OWN_PROCESS);
     }
 
     @Test
@@ -39,12 +40,15 @@ class PlatformSettingsTest {
                 .checkpointInterval(Duration.ofSeconds(1)).build();
 
         assertThat(after).isEqualTo(new Platform.Settings(DATA, Platform.Ports.ephemeral(), before.topics(), 2,
-                before.kafkaDeliveryTimeout(), Duration.ofSeconds(1), before.rules(), registry, webhooks, null));
+                before.kafkaDeliveryTimeout(), Duration.ofSeconds(1), before.rules(), registry, webhooks, null,
+                Platform.TimeSeriesPlacement.OWN_PROCESS));
         assertThat(before.toBuilder().build()).isEqualTo(before);
         assertThat(before.withPorts(Platform.Ports.ephemeral()))
                 .isEqualTo(new Platform.Settings(DATA, Platform.Ports.ephemeral(), before.topics(), 2,
                         before.kafkaDeliveryTimeout(), before.checkpointInterval(), before.rules(), before.registry(),
-                        webhooks, null));
+                        webhooks, null, Platform.TimeSeriesPlacement.OWN_PROCESS));
         assertThat(before.withWebhooks(null).webhooks()).isNull();
+        assertThat(before.toBuilder().timeSeries(Platform.TimeSeriesPlacement.IN_PROCESS).build().timeSeries())
+                .isEqualTo(Platform.TimeSeriesPlacement.IN_PROCESS);
     }
 }

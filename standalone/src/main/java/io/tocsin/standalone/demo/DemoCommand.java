@@ -98,7 +98,7 @@ public final class DemoCommand implements Callable<Integer> {
                         DemoCredentials.CONTROL_ROOM, logins.file().toAbsolutePath());
             }
             log.info("Readings are stored as time series: curl '{}/exec?query=select%20*%20from%20reading%20"
-                    + "order%20by%20timestamp%20desc%20limit%205'", platform.timeSeries().url());
+                    + "order%20by%20timestamp%20desc%20limit%205'", platform.timeSeriesUrl());
             log.info("Any MQTT client may subscribe too (payloads are protobuf), e.g. mosquitto_sub -p {} -t "
                     + "'tocsin/v1/alarms/#' -v. Ctrl-C stops.", mqttPort);
             ScheduledExecutorService progress = Executors.newSingleThreadScheduledExecutor();

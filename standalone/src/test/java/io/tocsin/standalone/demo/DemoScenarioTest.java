@@ -7,6 +7,7 @@ import io.tocsin.proto.v1.AlarmEvent;
 import io.tocsin.proto.v1.AlarmState;
 import io.tocsin.proto.v1.Severity;
 import io.tocsin.standalone.Platform;
+import io.tocsin.standalone.timeseries.StoreSql;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -45,7 +46,7 @@ class DemoScenarioTest {
                 assertThat(agent.droppedBatches()).isZero();
             });
             assertThat(station.alarms()).extracting(AlarmEvent::getSiteId).containsOnly("chem-park-1");
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(platform.timeSeries()
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(new StoreSql(platform.timeSeriesUrl())
                     .query("SELECT count() FROM reading WHERE site = 'enterprise-017' AND sensor = 'gas-02'"))
                     .as("the quiet sites' readings reach the time-series store too")
                     .doesNotContain("\"dataset\":[[0]]").contains("\"dataset\":[["));
