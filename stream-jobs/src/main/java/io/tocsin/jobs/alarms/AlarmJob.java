@@ -67,9 +67,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * {@link #recommendedConfiguration}.
  *
  * <p>The rules stage is keyed by site, and a gateway's batch (its readings that are not field events; one site)
- * crosses the keyed exchange as one {@link SensorInput}: keyed by sensor, the key string, its hash and key group,
- * the record's serialisation and a set-up look-up per reading were about half of the stage's time
- * (docs/benchmarks.md, issue 6). Each sensor's state is an entry of its site's map state, and each site has one
+ * crosses the keyed exchange as one {@link SensorInput}, commands keyed by their site: keyed by sensor, the key
+ * string, its hash and key group, the record's serialisation and a set-up look-up per reading were over a third
+ * of the job's time (docs/benchmarks.md, issue 6). Each sensor's state is an entry of its site's map state, and each site has one
  * timer for the deadlines of its sensors ({@link EvaluateAlarmRules}).
  *
  * <p>Every operator has a fixed uid: Flink matches state in checkpoints and savepoints to operators by uid,
