@@ -18,7 +18,6 @@ import io.tocsin.jobs.routing.RoutedAlarm;
 import io.tocsin.jobs.telemetry.DecodeTelemetryAndEvents;
 import io.tocsin.jobs.zones.VoteInZone;
 import io.tocsin.jobs.zones.ZoneInput;
-import io.tocsin.rules.SensorReading;
 import java.time.Duration;
 import java.util.Objects;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -44,8 +43,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * The alarm job: telemetry and commands in; routed alarm transitions, escalations and command results out.
  *
  * <pre>
- * telemetry (byte[]) -> DecodeTelemetryAndEvents -> event time +
- *                                                               +-> keyBy(site/sensor) -> EvaluateAlarmRules --+--> alarm sink
+ * telemetry (byte[]) -> DecodeTelemetryAndEvents -> event time +   (one record per gateway batch)
+ *                                                               +-> keyBy(site) -> EvaluateAlarmRules -------+--> alarm sink
  * commands (byte[])  -> DecodeAlarmCommand --------------------+        |  member votes, zone commands         |
  *                                                                       +-> keyBy(site/zone) -> VoteInZone ----+
  * registry (compacted topic) = broadcast to the five keyed stages       |                                     |
@@ -67,6 +66,12 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * {@code env.execute} or {@code env.executeAsync}, after creating the environment with
  * {@link #recommendedConfiguration}.
  *
+ * <p>The rules stage is keyed by site, and a gateway's batch (its readings that are not field events; one site)
+ * crosses the keyed exchange as one {@link SensorInput}, commands keyed by their site: keyed by sensor, the key
+ * string, its hash and key group, the record's serialisation and a set-up look-up per reading were over a third
+ * of the job's time (docs/benchmarks.md, issue 6). Each sensor's state is an entry of its site's map state, and each site has one
+ * timer for the deadlines of its sensors ({@link EvaluateAlarmRules}).
+ *
  * <p>Every operator has a fixed uid: Flink matches state in checkpoints and savepoints to operators by uid,
  * so the uids, the keyed state names and {@link #MAX_PARALLELISM} must never change once the job has run
  * in production.
@@ -81,8 +86,12 @@ public final class AlarmJob {
     public static final String COMMAND_SOURCE_UID = "command-source";
     public static final String DECODE_COMMAND_UID = "decode-alarm-command";
     public static final String REGISTRY_SOURCE_UID = "registry-source";
-    /** Was "evaluate-high-threshold" in the walking skeleton, whose state is not compatible with the engine's. */
-    public static final String EVALUATE_UID = "evaluate-alarm-rules";
+    /**
+     * Keyed by site since issue 6. Was "evaluate-alarm-rules" while keyed by site/sensor and
+     * "evaluate-high-threshold" in the walking skeleton; neither's state is compatible with this one's (a
+     * savepoint of them needs --allowNonRestoredState, and the sensors start from scratch).
+     */
+    public static final String EVALUATE_UID = "evaluate-alarm-rules-by-site";
     public static final String ZONE_UID = "vote-in-zone";
     public static final String ESCALATE_UID = "escalate-unacknowledged";
     public static final String STATUS_SOURCE_UID = "status-source";
@@ -220,18 +229,16 @@ public final class AlarmJob {
         // default is (a launcher may forget recommendedConfiguration()): readings' edge BUFFER_TIMEOUT, the
         // rest EVENT_BUFFER_TIMEOUT.
         // Field events (unit event:*) leave the decoder on a side output, for their own stage.
-        SingleOutputStreamOperator<SensorReading> decoded = env.fromSource(telemetrySource,
+        // The rest of a batch goes on as one record (SensorInput), keyed by its site.
+        SingleOutputStreamOperator<SensorInput> decoded = env.fromSource(telemetrySource,
                         WatermarkStrategy.noWatermarks(), "Telemetry source",
                         PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
                 .uid(SOURCE_UID)
                 .setBufferTimeout(bufferTimeoutMs)
-                .process(new DecodeTelemetryAndEvents(), TypeInformation.of(SensorReading.class))
+                .process(new DecodeTelemetryAndEvents(), TypeInformation.of(SensorInput.class))
                 .uid(DECODE_UID).name("Decode telemetry batch")
                 .setBufferTimeout(bufferTimeoutMs);
         DataStream<SensorInput> inputs = decoded
-                .map(SensorInput::of, TypeInformation.of(SensorInput.class))
-                .uid("reading-input").name("Reading as sensor input")
-                .setBufferTimeout(bufferTimeoutMs)
                 .assignTimestampsAndWatermarks(readingTime())
                 .uid(READING_TIME_UID).name("Reading event time")
                 .setBufferTimeout(BUFFER_TIMEOUT.toMillis());
@@ -253,7 +260,7 @@ public final class AlarmJob {
         BroadcastStream<RegistryEntry> registry = registryStream(env).broadcast(RegistryView.STATE);
 
         SingleOutputStreamOperator<RoutedAlarm> sensorAlarms = inputs
-                .keyBy(new SiteSensorKey(), Types.STRING)
+                .keyBy(SensorInput::siteId, Types.STRING)
                 .connect(registry)
                 .process(new EvaluateAlarmRules(options.rules(), options.registry(),
                         options.escalation().controlRoomId()), TypeInformation.of(RoutedAlarm.class))
@@ -309,7 +316,7 @@ public final class AlarmJob {
      * Field events (and the commands on their alarms) keyed by site into {@link RaiseFieldEventAlarms}. No
      * watermarks: the stage decides on the events' own times and processing-time timers.
      */
-    private SingleOutputStreamOperator<RoutedAlarm> fieldEventAlarms(SingleOutputStreamOperator<SensorReading> decoded,
+    private SingleOutputStreamOperator<RoutedAlarm> fieldEventAlarms(SingleOutputStreamOperator<SensorInput> decoded,
             SingleOutputStreamOperator<SensorInput> commands, BroadcastStream<RegistryEntry> registry) {
         DataStream<FieldEventInput> inputs = decoded.getSideOutput(DecodeTelemetryAndEvents.FIELD_EVENTS);
         if (commands != null) {
@@ -372,12 +379,14 @@ public final class AlarmJob {
 
     /**
      * Event time of readings: their own timestamps, bounded out of order; an idle stream (a quiet partition, a
-     * site without gateways online) does not hold the watermark back. Alarms do not wait for watermarks (they
-     * are decided per reading); the watermark tells which readings are late, for the count.
+     * site without gateways online) does not hold the watermark back. A batch's record carries its newest
+     * reading's time, so the watermark (the newest time seen, less the bound) is the one the readings one by one
+     * gave. Alarms do not wait for watermarks (they are decided per reading); the watermark tells which readings
+     * are late, for the count (per reading, in the rules stage).
      */
     private WatermarkStrategy<SensorInput> readingTime() {
         return WatermarkStrategy.<SensorInput>forBoundedOutOfOrderness(options.maxOutOfOrderness())
-                .withTimestampAssigner((input, recordTime) -> input.reading().timestampMs())
+                .withTimestampAssigner((input, recordTime) -> input.timestampMs())
                 .withIdleness(options.idleTimeout());
     }
 

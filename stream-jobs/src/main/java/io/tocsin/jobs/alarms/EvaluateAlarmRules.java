@@ -23,15 +23,19 @@ import io.tocsin.rules.engine.SensorAlarmState;
 import io.tocsin.rules.lifecycle.AlarmCommand;
 import io.tocsin.rules.lifecycle.AlarmSlot;
 import io.tocsin.rules.voting.MemberState;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
@@ -41,9 +45,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the alarm-rules engine per sensor (keyed by {@link SiteSensorKey}): readings and commands of a sensor
- * arrive on one stream, so its {@link SensorAlarmState}, in Flink keyed state, has exactly one owner; it is
+ * Runs the alarm-rules engine for every sensor of a site, keyed by site ({@link SensorInput#siteId}): the readings
+ * of a gateway batch and the commands on the site's sensors arrive on one stream, so each sensor's
+ * {@link SensorAlarmState}, in the site's keyed {@link MapState} (by sensor id), has exactly one owner; it is
  * checkpointed and restored with the job, and readings replayed after a restart produce the same alarm ids.
+ *
+ * <p>Why by site and not by sensor: a gateway's batch (typically 10 or more readings, one site) then crosses the
+ * keyed exchange as one record. Keyed by sensor, every reading cost a fresh key string, its hash and key group
+ * (~16 % of the job's time), its own serialisation (~10 %) and a set-up look-up by a site/sensor string (~11 %);
+ * a prototype keyed by site ran 2.0-2.35x faster (docs/benchmarks.md, issue 6). A batch's readings are evaluated
+ * in the order the gateway sent them, each with the same engine calls as before.
  *
  * <p>Outputs:
  * <ul>
@@ -56,13 +67,16 @@ import org.slf4j.LoggerFactory;
  * The rules and the site registry come from {@link RegistryView}: the files given at start-up, replaced by what
  * arrives on the broadcast registry stream.
  *
- * <p>Time-driven decisions (a silent sensor, on/off delays, shelve expiry, flapping settling) run on one
- * processing-time timer per sensor, set to the engine's {@link SensorAlarmEngine#nextDeadline}. The engine's
- * clock is the sensor's (event time of its readings); {@link SensorClock} maps it to processing time with the
- * offset seen at the last reading, so a gateway whose clock is off by minutes neither looks silent nor hides
- * a silence. Processing time rather than event time because a silent sensor sends no readings and so would
- * never advance a watermark. Watermarks only tell late readings (behind the watermark): they are still
- * evaluated (the engine ignores only readings older than the sensor's newest) and counted ({@link #LATE_READINGS}).
+ * <p>Time-driven decisions (a silent sensor, on/off delays, shelve expiry, flapping settling) are due at each
+ * sensor's own deadline, the engine's {@link SensorAlarmEngine#nextDeadline}, kept with the sensor as a
+ * processing time in its {@link SensorClock}. The site has one processing-time timer, never later than the
+ * earliest of its sensors' deadlines; when it fires, exactly the sensors that are due are evaluated, and the
+ * next timer is set to the earliest remaining deadline. The engine's clock is the sensor's (event time of its
+ * readings); {@link SensorClock} maps it to processing time with the offset seen at the sensor's last reading, so
+ * a gateway whose clock is off by minutes neither looks silent nor hides a silence. Processing time rather than
+ * event time because a silent sensor sends no readings and so would never advance a watermark. Watermarks only
+ * tell late readings (behind the watermark): they are still evaluated (the engine ignores only readings older
+ * than the sensor's newest) and counted per reading ({@link #LATE_READINGS}).
  */
 public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, SensorInput, RegistryEntry, RoutedAlarm> {
 
@@ -70,11 +84,13 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
     private static final Logger LOG = LoggerFactory.getLogger(EvaluateAlarmRules.class);
 
     /**
-     * Name of the keyed state in checkpoints and savepoints: renaming it loses every sensor's state. Before
-     * release the engine state and the clock were two states ("sensor-alarm-state", "sensor-clock"); a
-     * checkpoint of that version does not restore into this one (the sensors start from scratch).
+     * Names of the keyed state in checkpoints and savepoints: renaming them loses every sensor's state. Keyed by
+     * site since the batch keying (issue 6); the state of the per-sensor version ("sensor-rule-state", keyed by
+     * site/sensor, uid "evaluate-alarm-rules") does not restore into this one: the sensors start from scratch.
      */
-    static final String STATE_NAME = "sensor-rule-state";
+    static final String STATE_NAME = "site-sensor-rule-state";
+    /** The processing time of the site's one registered timer; absent when none is. */
+    static final String TIMER_STATE_NAME = "site-rules-timer";
 
     public static final OutputTag<CommandResult> COMMAND_RESULTS =
             new OutputTag<>("command-results", TypeInformation.of(CommandResult.class));
@@ -93,18 +109,20 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
     private final RegistryView view;
     private final String controlRoomId;
 
-    private transient ValueState<SensorRuleState> state;
+    /** Per site (the key): sensor id -> the sensor's engine state and clock (with its deadline). */
+    private transient MapState<String, SensorRuleState> sensors;
+    private transient ValueState<Long> siteTimer;
     private transient AlarmEmitter emitter;
     private transient Counter lateReadings;
     private transient Counter refusedCommands;
     private transient Counter refusedRegistryRecords;
     private transient String loggedRulesVersion;
     /**
-     * Per sensor key: its engine and zones, for the rules and registry they were looked up in. Looking them up
-     * by site and sensor id builds two strings and hashes them on every reading; the key is already built and
-     * hashed by Flink. Cleared when the registry stream replaces the rules or the registry.
+     * Per site, per sensor id: its engine and zones, for the rules and registry they were looked up in. Looking
+     * them up in the rules by site and sensor id builds two strings and hashes them on every reading. Cleared
+     * when the registry stream replaces the rules or the registry.
      */
-    private transient Map<String, SensorSetup> setups;
+    private transient Map<String, Map<String, SensorSetup>> setups;
     private transient RuleSet setupRules;
     private transient SiteRegistry setupRegistry;
 
@@ -126,8 +144,9 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
     public void open(OpenContext openContext) {
         // TypeInformation.of(record) gives Flink's POJO serializer (records are supported since Flink 1.19);
         // tests assert it is not a Kryo generic type.
-        state = getRuntimeContext().getState(
-                new ValueStateDescriptor<>(STATE_NAME, TypeInformation.of(SensorRuleState.class)));
+        sensors = getRuntimeContext().getMapState(new MapStateDescriptor<>(STATE_NAME, Types.STRING,
+                TypeInformation.of(SensorRuleState.class)));
+        siteTimer = getRuntimeContext().getState(new ValueStateDescriptor<>(TIMER_STATE_NAME, Types.LONG));
         var metrics = getRuntimeContext().getMetricGroup();
         emitter = new AlarmEmitter(LOG, "Alarm", controlRoomId, metrics.counter(TRANSITIONS));
         lateReadings = metrics.counter(LATE_READINGS);
@@ -149,37 +168,47 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
             loggedRulesVersion = rules.version();
             LOG.info("Evaluating alarm rules {} version {}", rules.source(), rules.version());
         }
-        if (input.reading() != null) {
-            onReading(input.reading(), rules, registry, ctx, out);
-        } else {
+        if (input.readings() != null) {
+            onBatch(input, rules, registry, ctx, out);
+        } else if (input.command() != null) {
             onCommand(input.commandId(), input.command(), rules, registry, ctx, out);
         }
     }
 
-    private void onReading(SensorReading reading, RuleSet rules, SiteRegistry registry, ReadOnlyContext ctx,
+    private void onBatch(SensorInput batch, RuleSet rules, SiteRegistry registry, ReadOnlyContext ctx,
             Collector<RoutedAlarm> out) throws Exception {
-        if (ctx.timestamp() != null && ctx.timestamp() < ctx.currentWatermark()) {
-            lateReadings.inc();
-        }
-        SensorSetup setup = setupOf(ctx.getCurrentKey(), reading, rules, registry);
-        SensorAlarmEngine engine = setup.engine();
-        if (engine.isEmpty()) {
-            return;
-        }
-        SensorRuleState stored = state.value();
-        SensorAlarmState current = stored == null ? null : stored.alarms();
-        RuleOutcome<SensorAlarmState> outcome = engine.onReading(current, reading);
-        SensorAlarmState next = outcome.state();
-        if (next == current) {
-            return; // an out-of-order reading: the engine ignored it
-        }
-        emitter.emit(outcome.transitions(), registry, out);
-        voteInZones(engine, current, next, reading.timestampMs(), setup.zones(), ctx);
+        Map<String, SensorSetup> siteSetups = setupsOf(batch.siteId(), rules, registry);
+        long watermark = ctx.currentWatermark();
         long now = ctx.timerService().currentProcessingTime();
-        SensorClock c = new SensorClock(reading.timestampMs(), now,
-                stored == null ? SensorClock.NO_TIMER : stored.clock().timerAtMs());
-        // Written every time: the reading time (silence), the clock and the sample window change with every reading.
-        state.update(new SensorRuleState(next, reschedule(engine, next, c, ctx.timerService())));
+        long earliestDue = SensorClock.NO_TIMER;
+        List<SensorReading> readings = batch.readings();
+        for (int i = 0, n = readings.size(); i < n; i++) {
+            SensorReading reading = readings.get(i);
+            if (reading.timestampMs() < watermark) {
+                lateReadings.inc();
+            }
+            SensorSetup setup = setupOf(siteSetups, reading.siteId(), reading.sensorId(), rules, registry);
+            SensorAlarmEngine engine = setup.engine();
+            if (engine.isEmpty()) {
+                continue;
+            }
+            SensorRuleState stored = sensors.get(reading.sensorId());
+            SensorAlarmState current = stored == null ? null : stored.alarms();
+            RuleOutcome<SensorAlarmState> outcome = engine.onReading(current, reading);
+            SensorAlarmState next = outcome.state();
+            if (next == current) {
+                continue; // an out-of-order reading: the engine ignored it
+            }
+            emitter.emit(outcome.transitions(), registry, out);
+            voteInZones(engine, current, next, reading.timestampMs(), setup.zones(), ctx);
+            // Written every time: the reading time (silence), the clock and the sample window change with every
+            // reading; so does the deadline, kept exact per sensor (the site timer may be earlier, see below).
+            SensorClock c = withDeadline(engine, next, new SensorClock(reading.timestampMs(), now,
+                    SensorClock.NO_TIMER));
+            sensors.put(reading.sensorId(), new SensorRuleState(next, c));
+            earliestDue = earlier(earliestDue, c.timerAtMs());
+        }
+        keepSiteTimerNoLaterThan(earliestDue, ctx.timerService());
     }
 
     private void onCommand(String commandId, AlarmCommand command, RuleSet rules, SiteRegistry registry,
@@ -191,7 +220,7 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
         }
         long now = ctx.timerService().currentProcessingTime();
         SensorAlarmEngine engine = rules.engineFor(command.siteId(), command.sensorId());
-        SensorRuleState stored = state.value();
+        SensorRuleState stored = sensors.get(command.sensorId());
         CommandOutcome outcome = engine.isEmpty()
                 ? new CommandOutcome(false, "unknown alarm: " + command.siteId() + "/" + command.sensorId()
                         + " is neither a sensor with alarm rules nor a zone", null, List.of())
@@ -215,28 +244,56 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
         SensorClock c = stored == null // a command on a sensor never heard of (suppressed before commissioning)
                 ? new SensorClock(command.atMs(), now, SensorClock.NO_TIMER)
                 : stored.clock();
-        state.update(new SensorRuleState(outcome.state(), reschedule(engine, outcome.state(), c,
-                ctx.timerService())));
+        c = withDeadline(engine, outcome.state(), c);
+        sensors.put(command.sensorId(), new SensorRuleState(outcome.state(), c));
+        keepSiteTimerNoLaterThan(c.timerAtMs(), ctx.timerService());
     }
 
+    /**
+     * The site's timer: evaluates each sensor whose deadline has come, at the timer's time on the sensor's clock,
+     * and sets the next timer to the earliest deadline left. The sensors are found by scanning the site's map
+     * rather than through an index by deadline: a deadline moves with nearly every reading (the silence deadline
+     * is the last reading plus the silence time), so an index would be rewritten per reading, whereas the site
+     * timer fires about once per silence time (or on-delay, shelve expiry) of a site and a scan then visits each
+     * sensor once, a small fraction of the readings the site sent meanwhile.
+     */
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<RoutedAlarm> out) throws Exception {
-        SensorRuleState stored = state.value();
-        if (stored == null || stored.alarms() == null) {
-            return;
+        siteTimer.clear();
+        List<Map.Entry<String, SensorRuleState>> due = new ArrayList<>();
+        long next = SensorClock.NO_TIMER;
+        for (Map.Entry<String, SensorRuleState> e : sensors.entries()) {
+            SensorRuleState s = e.getValue();
+            long at = s.clock().timerAtMs();
+            if (at == SensorClock.NO_TIMER) {
+                continue;
+            }
+            if (at <= timestamp && s.alarms() != null) {
+                due.add(Map.entry(e.getKey(), s)); // updated after the scan: no writes while iterating the state
+            } else {
+                next = earlier(next, at);
+            }
         }
-        SensorAlarmState current = stored.alarms();
-        SensorClock c = stored.clock();
-        ReadOnlyBroadcastState<String, byte[]> registryState = ctx.getBroadcastState(RegistryView.STATE);
-        SensorAlarmEngine engine = view.rules(registryState).engineFor(current.siteId(), current.sensorId());
-        SiteRegistry registry = view.registry(registryState);
-        long now = c.sensorTimeAt(timestamp);
-        RuleOutcome<SensorAlarmState> outcome = engine.evaluateAt(current, now);
-        emitter.emit(outcome.transitions(), registry, out);
-        voteInZones(engine, current, outcome.state(), now,
-                registry.zonesOf(current.siteId(), current.sensorId()), ctx);
-        state.update(new SensorRuleState(outcome.state(), reschedule(engine, outcome.state(),
-                c.withTimer(SensorClock.NO_TIMER), ctx.timerService())));
+        if (!due.isEmpty()) {
+            ReadOnlyBroadcastState<String, byte[]> registryState = ctx.getBroadcastState(RegistryView.STATE);
+            RuleSet rules = view.rules(registryState);
+            SiteRegistry registry = view.registry(registryState);
+            Map<String, SensorSetup> siteSetups = setupsOf(ctx.getCurrentKey(), rules, registry);
+            for (Map.Entry<String, SensorRuleState> e : due) {
+                SensorAlarmState current = e.getValue().alarms();
+                SensorClock c = e.getValue().clock();
+                SensorSetup setup = setupOf(siteSetups, current.siteId(), current.sensorId(), rules, registry);
+                SensorAlarmEngine engine = setup.engine();
+                long now = c.sensorTimeAt(timestamp);
+                RuleOutcome<SensorAlarmState> outcome = engine.evaluateAt(current, now);
+                emitter.emit(outcome.transitions(), registry, out);
+                voteInZones(engine, current, outcome.state(), now, setup.zones(), ctx);
+                c = withDeadline(engine, outcome.state(), c);
+                sensors.put(e.getKey(), new SensorRuleState(outcome.state(), c));
+                next = earlier(next, c.timerAtMs());
+            }
+        }
+        keepSiteTimerNoLaterThan(next, ctx.timerService());
     }
 
     @Override
@@ -247,42 +304,66 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
         }
     }
 
-    private SensorSetup setupOf(String key, SensorReading reading, RuleSet rules, SiteRegistry registry) {
+    /** The site's set-up cache, emptied first if the rules or the registry changed. */
+    private Map<String, SensorSetup> setupsOf(String siteId, RuleSet rules, SiteRegistry registry) {
         if (rules != setupRules || registry != setupRegistry) {
             setups.clear();
             setupRules = rules;
             setupRegistry = registry;
         }
-        SensorSetup setup = setups.get(key);
+        Map<String, SensorSetup> siteSetups = setups.get(siteId);
+        if (siteSetups == null) {
+            siteSetups = new HashMap<>();
+            setups.put(siteId, siteSetups);
+        }
+        return siteSetups;
+    }
+
+    private static SensorSetup setupOf(Map<String, SensorSetup> siteSetups, String siteId, String sensorId,
+            RuleSet rules, SiteRegistry registry) {
+        SensorSetup setup = siteSetups.get(sensorId);
         if (setup == null) {
-            setup = new SensorSetup(rules.engineFor(reading.siteId(), reading.sensorId()),
-                    registry.zonesOf(reading.siteId(), reading.sensorId()));
-            setups.put(key, setup);
+            setup = new SensorSetup(rules.engineFor(siteId, sensorId), registry.zonesOf(siteId, sensorId));
+            siteSetups.put(sensorId, setup);
         }
         return setup;
     }
 
     /**
-     * Keeps at most one timer per sensor, never later than the engine's next deadline. A timer that is earlier
-     * than needed is kept (it fires, {@link SensorAlarmEngine#evaluateAt} finds nothing due, and the timer is set
-     * again): a sensor that reports every second would otherwise delete and register its silence timer on every
-     * reading, which costs more than the rules themselves.
-     *
-     * @return {@code c} with the timer now registered, for the caller to store
+     * {@code c} with the processing time of the engine's next deadline for {@code s} ({@link SensorClock#NO_TIMER}
+     * for none) as its timer: the sensor's own deadline, exact. The site's timer is set from these.
      */
-    SensorClock reschedule(SensorAlarmEngine engine, SensorAlarmState s, SensorClock c, TimerService timers)
-            throws Exception {
+    static SensorClock withDeadline(SensorAlarmEngine engine, SensorAlarmState s, SensorClock c) {
         long deadline = engine.nextDeadline(s);
         long due = deadline == Long.MAX_VALUE ? SensorClock.NO_TIMER : c.processingTimeOf(deadline);
-        long at = c.timerAtMs();
-        if (due != SensorClock.NO_TIMER && (at == SensorClock.NO_TIMER || due < at)) {
-            if (at != SensorClock.NO_TIMER) {
+        return due == c.timerAtMs() ? c : c.withTimer(due);
+    }
+
+    private static long earlier(long a, long b) {
+        if (a == SensorClock.NO_TIMER) {
+            return b;
+        }
+        return b == SensorClock.NO_TIMER ? a : Math.min(a, b);
+    }
+
+    /**
+     * Keeps at most one timer per site, never later than the earliest deadline of its sensors. A timer that is
+     * earlier than needed is kept (it fires, finds no sensor due, and the next timer is set): a site whose sensors
+     * report every second would otherwise delete and register its timer on every batch, which costs more than
+     * the rules themselves. Only an earlier deadline replaces the timer.
+     */
+    private void keepSiteTimerNoLaterThan(long due, TimerService timers) throws Exception {
+        if (due == SensorClock.NO_TIMER) {
+            return;
+        }
+        Long at = siteTimer.value();
+        if (at == null || due < at) {
+            if (at != null) {
                 timers.deleteProcessingTimeTimer(at);
             }
             timers.registerProcessingTimeTimer(due);
-            at = due;
+            siteTimer.update(due);
         }
-        return at == c.timerAtMs() ? c : c.withTimer(at);
     }
 
     /** Tells the sensor's zones when its vote changed (a sensor seen for the first time votes too). */

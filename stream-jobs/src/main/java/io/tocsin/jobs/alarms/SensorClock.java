@@ -6,7 +6,9 @@ package io.tocsin.jobs.alarms;
  *
  * @param readingTimeMs event time of the sensor's newest reading
  * @param arrivalMs     processing time at which that reading arrived
- * @param timerAtMs     the processing-time timer currently registered for the sensor; Long.MIN_VALUE for none
+ * @param timerAtMs     the processing-time timer the sensor waits for; Long.MIN_VALUE for none. In the stages with a
+ *                      timer per key (gateways, field events) the registered timer; in {@link EvaluateAlarmRules},
+ *                      keyed by site, the sensor's own deadline (the site's one timer is at the earliest of them)
  */
 public record SensorClock(long readingTimeMs, long arrivalMs, long timerAtMs) {
 

@@ -5,6 +5,7 @@ import io.tocsin.rules.SensorReading;
 import io.tocsin.rules.lifecycle.AlarmCommand;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
@@ -12,24 +13,27 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * Writes a {@link SensorInput} field by field. Every reading crosses the keyBy in front of
+ * Writes a {@link SensorInput} field by field. Every gateway batch crosses the keyBy in front of
  * {@link EvaluateAlarmRules} in this form; Flink's POJO serializer for the records did the same through
  * reflection (field access, a reflective canonical-constructor call per record and per nested record), which
  * was a large part of the rules task's time.
  *
- * <p>Format (version 1 of {@link Snapshot}): one byte of presence flags, then the reading's fields, then the
- * command's, then the command id. Strings are an int length of their UTF-8 bytes (-1 for null) and the bytes:
- * read into this serializer's own buffer (Flink's {@code StringValue.readString} looks up a thread-local buffer
- * per string, a tenth of the rules task's time). Hence one instance per thread ({@link #duplicate}). Enums are written as their ordinal: reordering {@link ReadingQuality} or {@link AlarmCommand.Type}
- * changes the format (SensorInputSerializerTest pins the order). Only network buffers carry this format; no
- * state holds a SensorInput, so a change breaks no checkpoint, only a mixed-version cluster.
+ * <p>Format: one byte of presence flags, the site id and the device id (once per batch: every reading of a batch
+ * has them, see {@link SensorInput}), then for a batch the number of readings and each reading's sensor id,
+ * time, value and quality, then the command's fields, then the command id. Strings are an int length of their
+ * UTF-8 bytes (-1 for null) and the bytes: read into this serializer's own buffer (Flink's
+ * {@code StringValue.readString} looks up a thread-local buffer per string, a tenth of the rules task's time).
+ * Hence one instance per thread ({@link #duplicate}). Enums are written as their ordinal: reordering
+ * {@link ReadingQuality} or {@link AlarmCommand.Type} changes the format (SensorInputSerializerTest pins the
+ * order). Only network buffers carry this format; no state holds a SensorInput, so a change breaks no
+ * checkpoint, only a mixed-version cluster.
  */
 public final class SensorInputSerializer extends TypeSerializer<SensorInput> {
 
     private static final long serialVersionUID = 1L;
 
     private static final int NULL_RECORD = 0x80;
-    private static final int HAS_READING = 0x01;
+    private static final int HAS_READINGS = 0x01;
     private static final int HAS_COMMAND = 0x02;
     private static final int NO_ENUM = 0xFF;
 
@@ -44,8 +48,8 @@ public final class SensorInputSerializer extends TypeSerializer<SensorInput> {
         return true; // a record of records, strings and enums
     }
 
-    /** Immutable, so Flink never fills it in; an input with neither reading nor command. */
-    private static final SensorInput EMPTY = new SensorInput(null, null, null);
+    /** Immutable, so Flink never fills it in; an input with neither readings nor command. */
+    private static final SensorInput EMPTY = new SensorInput(null, null, null, null, null);
 
     @Override
     public SensorInput createInstance() {
@@ -73,16 +77,21 @@ public final class SensorInputSerializer extends TypeSerializer<SensorInput> {
             out.writeByte(NULL_RECORD);
             return;
         }
-        SensorReading r = input.reading();
+        List<SensorReading> readings = input.readings();
         AlarmCommand c = input.command();
-        out.writeByte((r != null ? HAS_READING : 0) | (c != null ? HAS_COMMAND : 0));
-        if (r != null) {
-            writeString(r.siteId(), out);
-            writeString(r.deviceId(), out);
-            writeString(r.sensorId(), out);
-            out.writeLong(r.timestampMs());
-            out.writeDouble(r.value());
-            out.writeByte(r.quality() == null ? NO_ENUM : r.quality().ordinal());
+        out.writeByte((readings != null ? HAS_READINGS : 0) | (c != null ? HAS_COMMAND : 0));
+        writeString(input.siteId(), out);
+        writeString(input.deviceId(), out);
+        if (readings != null) {
+            int n = readings.size();
+            out.writeInt(n);
+            for (int i = 0; i < n; i++) {
+                SensorReading r = readings.get(i);
+                writeString(r.sensorId(), out);
+                out.writeLong(r.timestampMs());
+                out.writeDouble(r.value());
+                out.writeByte(r.quality() == null ? NO_ENUM : r.quality().ordinal());
+            }
         }
         if (c != null) {
             out.writeByte(c.type().ordinal());
@@ -104,21 +113,26 @@ public final class SensorInputSerializer extends TypeSerializer<SensorInput> {
         if (flags == NULL_RECORD) {
             return null;
         }
-        SensorReading reading = null;
-        if ((flags & HAS_READING) != 0) {
-            String siteId = readString(in);
-            String deviceId = readString(in);
-            String sensorId = readString(in);
-            long timestampMs = in.readLong();
-            double value = in.readDouble();
-            int quality = in.readUnsignedByte();
-            reading = new SensorReading(siteId, deviceId, sensorId, timestampMs, value,
-                    quality == NO_ENUM ? null : QUALITIES[quality]);
+        String siteId = readString(in);
+        String deviceId = readString(in);
+        List<SensorReading> readings = null;
+        if ((flags & HAS_READINGS) != 0) {
+            SensorReading[] batch = new SensorReading[in.readInt()];
+            for (int i = 0; i < batch.length; i++) {
+                String sensorId = readString(in);
+                long timestampMs = in.readLong();
+                double value = in.readDouble();
+                int quality = in.readUnsignedByte();
+                // The batch's site and device strings, shared by its readings.
+                batch[i] = new SensorReading(siteId, deviceId, sensorId, timestampMs, value,
+                        quality == NO_ENUM ? null : QUALITIES[quality]);
+            }
+            readings = List.of(batch);
         }
         AlarmCommand command = null;
         if ((flags & HAS_COMMAND) != 0) {
             AlarmCommand.Type type = COMMAND_TYPES[in.readUnsignedByte()];
-            String siteId = readString(in);
+            String commandSiteId = readString(in);
             String sensorId = readString(in);
             String ruleId = readString(in);
             String alarmId = readString(in);
@@ -126,9 +140,9 @@ public final class SensorInputSerializer extends TypeSerializer<SensorInput> {
             String comment = readString(in);
             long atMs = in.readLong();
             long untilMs = in.readLong();
-            command = new AlarmCommand(type, siteId, sensorId, ruleId, alarmId, actor, comment, atMs, untilMs);
+            command = new AlarmCommand(type, commandSiteId, sensorId, ruleId, alarmId, actor, comment, atMs, untilMs);
         }
-        return new SensorInput(reading, command, readString(in));
+        return new SensorInput(siteId, deviceId, readings, command, readString(in));
     }
 
     @Override

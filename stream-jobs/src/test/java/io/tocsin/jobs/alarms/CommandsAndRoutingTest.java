@@ -31,7 +31,7 @@ class CommandsAndRoutingTest {
     @BeforeEach
     void open() throws Exception {
         harness = Harnesses.keyed(new EvaluateAlarmRules(TestRules.GAS, TestRules.REGISTRY,
-                EscalationPolicy.DEFAULT_CONTROL_ROOM), new SiteSensorKey());
+                EscalationPolicy.DEFAULT_CONTROL_ROOM), SensorInput::siteId);
         harness.open();
     }
 

@@ -35,7 +35,7 @@ class EvaluateAlarmRulesTest {
 
     private static KeyedBroadcastOperatorTestHarness<String, SensorInput, RegistryEntry, RoutedAlarm> newHarness()
             throws Exception {
-        return Harnesses.keyed(new EvaluateAlarmRules(TestRules.GAS), new SiteSensorKey());
+        return Harnesses.keyed(new EvaluateAlarmRules(TestRules.GAS), SensorInput::siteId);
     }
 
     private static List<AlarmTransition> transitions(
@@ -85,8 +85,8 @@ class EvaluateAlarmRulesTest {
                         tuple("park-1/gas-03/gas-high/1", AlarmState.ACTIVE_UNACKNOWLEDGED),
                         tuple("park-2/gas-03/gas-high/1", AlarmState.ACTIVE_UNACKNOWLEDGED),
                         tuple("park-1/gas-03/gas-high/1", AlarmState.RETURNED_UNACKNOWLEDGED));
-        // Three sensors with rules, each with its silence timer; none for pump-1.
-        assertThat(harness.numProcessingTimeTimers()).as("one silence timer per sensor").isEqualTo(3);
+        // Three sensors with rules, each with its silence deadline; one timer per site (park-1, park-2) for them.
+        assertThat(harness.numProcessingTimeTimers()).as("one timer per site").isEqualTo(2);
     }
 
     @Test
@@ -189,5 +189,172 @@ class EvaluateAlarmRulesTest {
                 "park-1/gas-03/gas-high/2", "park-1/gas-03/gas-high/2", "park-2/gas-03/gas-high/1");
         // Control: without the restored state the same readings would get other ids.
         assertThat(withoutState).extracting(AlarmTransition::alarmId).startsWith("park-1/gas-03/gas-high/1");
+    }
+
+    // ---- keyed by site: batches, per-sensor deadlines under one site timer, restore, commands ----
+
+    /** gas-* silent after 60 s, heat-* after 20 s: two sensors of one site with different silence times. */
+    private static final RuleFileText TWO_SILENCES = new RuleFileText("two-silences.yaml", """
+            version: "test-1"
+            sensorTypes:
+              gas:
+                match: ["gas-*"]
+                span: {min: 0, max: 100}
+                rules:
+                  - id: gas-high
+                    kind: threshold-high
+                    setPoint: 25
+                    severity: ORANGE
+                  - id: gas-silent
+                    kind: stale
+                    after: 60s
+                    severity: YELLOW
+              heat:
+                match: ["heat-*"]
+                rules:
+                  - id: heat-silent
+                    kind: stale
+                    after: 20s
+                    severity: YELLOW
+            """);
+
+    private static SensorInput batch(String site, String device, SensorReading... readings) {
+        return SensorInput.batch(site, device, List.of(readings));
+    }
+
+    private static SensorReading reading(String site, String device, String sensor, long t, double value) {
+        return new SensorReading(site, device, sensor, t, value, ReadingQuality.GOOD);
+    }
+
+    @Test
+    void aBatchOfSeveralSensorsOfOneSiteRaisesEachSensorsAlarmInTheBatchsOrder() throws Exception {
+        SensorInput b = batch("park-1", "gw-1",
+                reading("park-1", "gas-01", 1_000, 30),
+                reading("park-1", "gas-02", 1_000, 10),
+                reading("park-1", "gas-03", 1_000, 40),
+                reading("park-1", "pump-1", 1_000, 99),   // no rules
+                reading("park-1", "gas-01", 2_000, 2),    // the same sensor again: returns
+                reading("park-1", "gas-02", 2_000, 26));
+        harness.processElement(b, b.timestampMs());
+
+        assertThat(transitions(harness))
+                .extracting(AlarmTransition::alarmId, AlarmTransition::state, AlarmTransition::value)
+                .containsExactly(
+                        tuple("park-1/gas-01/gas-high/1", AlarmState.ACTIVE_UNACKNOWLEDGED, 30.0),
+                        tuple("park-1/gas-03/gas-high/1", AlarmState.ACTIVE_UNACKNOWLEDGED, 40.0),
+                        tuple("park-1/gas-01/gas-high/1", AlarmState.RETURNED_UNACKNOWLEDGED, 2.0),
+                        tuple("park-1/gas-02/gas-high/1", AlarmState.ACTIVE_UNACKNOWLEDGED, 26.0));
+        assertThat(harness.numProcessingTimeTimers()).as("one timer for the site's three deadlines").isEqualTo(1);
+    }
+
+    @Test
+    void twoSensorsOfOneSiteWithDifferentSilenceTimesEachGoStaleAtItsOwnTimeOnItsOwnClock() throws Exception {
+        try (var h = Harnesses.keyed(new EvaluateAlarmRules(TWO_SILENCES), SensorInput::siteId)) {
+            h.open();
+            // Two gateways of one site whose clocks differ by a million seconds; each sensor keeps its own offset.
+            h.setProcessingTime(0);
+            h.processElement(batch("park-1", "gw-1", reading("park-1", "gw-1", "gas-01", 1_000_000, 3)), 1_000_000);
+            h.setProcessingTime(5_000);
+            h.processElement(batch("park-1", "gw-2", reading("park-1", "gw-2", "heat-01", 2_000_005_000L, 21)),
+                    2_000_005_000L);
+            assertThat(h.numProcessingTimeTimers()).as("one timer for the site").isEqualTo(1);
+
+            h.setProcessingTime(24_999);
+            assertThat(transitions(h)).isEmpty();
+            h.setProcessingTime(25_000);   // heat-01: 20 s after its reading at 5 s
+            assertThat(transitions(h)).singleElement().satisfies(t -> {
+                assertThat(t.alarmId()).isEqualTo("park-1/heat-01/heat-silent/1");
+                assertThat(t.eventTimeMs()).as("on heat-01's clock").isEqualTo(2_000_025_000L);
+            });
+            assertThat(h.numProcessingTimeTimers()).as("the next timer, for gas-01").isEqualTo(1);
+
+            h.setProcessingTime(59_999);
+            assertThat(transitions(h)).hasSize(1);
+            h.setProcessingTime(60_000);   // gas-01: 60 s after its reading at 0
+            assertThat(transitions(h)).hasSize(2).last().satisfies(t -> {
+                assertThat(t.alarmId()).isEqualTo("park-1/gas-01/gas-silent/1");
+                assertThat(t.eventTimeMs()).as("on gas-01's clock").isEqualTo(1_060_000);
+            });
+            assertThat(h.numProcessingTimeTimers()).as("nothing left to wait for").isZero();
+        }
+    }
+
+    @Test
+    void aSiteTimerThatFiresBeforeOneSensorIsDueLeavesItAloneAndWaitsForItsDeadline() throws Exception {
+        try (var h = Harnesses.keyed(new EvaluateAlarmRules(TWO_SILENCES), SensorInput::siteId)) {
+            h.open();
+            h.setProcessingTime(0);
+            h.processElement(batch("park-1", "gw-1", reading("park-1", "gw-1", "heat-01", 0, 21),
+                    reading("park-1", "gw-1", "gas-01", 0, 3)), 0);
+            for (long p = 10_000; p <= 50_000; p += 10_000) {   // heat-01 keeps reporting, gas-01 is silent
+                h.setProcessingTime(p);
+                h.processElement(batch("park-1", "gw-1", reading("park-1", "gw-1", "heat-01", p, 21)), p);
+            }
+            h.setProcessingTime(59_999);
+            assertThat(transitions(h)).as("the timer at 20 s found nothing due").isEmpty();
+            h.setProcessingTime(60_000);
+
+            assertThat(transitions(h)).extracting(AlarmTransition::alarmId)
+                    .containsExactly("park-1/gas-01/gas-silent/1");
+            assertThat(h.numProcessingTimeTimers()).as("heat-01's deadline at 70 s").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aSnapshotRestoredIntoANewHarnessStillFiresThePendingDeadlines() throws Exception {
+        harness.setProcessingTime(0);
+        harness.processElement(batch("park-1", "gw-1", reading("park-1", "gas-01", 1_000_000, 3),
+                reading("park-1", "gas-02", 1_000_000, 30)), 1_000_000);
+        harness.setProcessingTime(10_000);
+        harness.processElement(batch("park-1", "gw-1", reading("park-1", "gas-02", 1_010_000, 31)), 1_010_000);
+        OperatorSubtaskState checkpoint = harness.snapshot(1L, 10_000L);
+
+        try (var restored = newHarness()) {
+            restored.setProcessingTime(10_000);
+            restored.initializeState(checkpoint);
+            restored.open();
+            assertThat(restored.numProcessingTimeTimers()).as("the site's timer came back").isEqualTo(1);
+
+            restored.setProcessingTime(60_000);
+            assertThat(transitions(restored)).extracting(AlarmTransition::alarmId)
+                    .containsExactly("park-1/gas-01/gas-silent/1");
+            restored.setProcessingTime(70_000);
+            assertThat(transitions(restored)).extracting(AlarmTransition::alarmId)
+                    .containsExactly("park-1/gas-01/gas-silent/1", "park-1/gas-02/gas-silent/1");
+            // The restored state knows gas-02's activation: its next crossing is activation 2.
+            restored.processElement(batch("park-1", "gw-1", reading("park-1", "gas-02", 1_080_000, 2),
+                    reading("park-1", "gas-02", 1_081_000, 40)), 1_081_000);
+            assertThat(transitions(restored)).extracting(AlarmTransition::alarmId)
+                    .contains("park-1/gas-02/gas-high/2");
+        }
+    }
+
+    @Test
+    void aCommandOnOneSensorMovesTheSiteTimerEarlierWithoutLosingAnotherSensorsDeadline() throws Exception {
+        harness.setProcessingTime(0);
+        harness.processElement(batch("park-1", "gw-1", reading("park-1", "gas-01", 1_000, 3),
+                reading("park-1", "gas-02", 1_000, 30)), 1_000);   // both silent at 60 s; gas-02 raised
+        harness.setProcessingTime(5_000);
+        harness.processElement(SensorInput.of("c-1", io.tocsin.rules.lifecycle.AlarmCommand.shelve("park-1", "gas-02",
+                "gas-high", "li", 6_000, 21_000, "calibration")), 6_000);
+        assertThat(harness.numProcessingTimeTimers()).as("still one timer for the site").isEqualTo(1);
+        assertThat(harness.getSideOutput(EvaluateAlarmRules.COMMAND_RESULTS)).extracting(r -> r.getValue().accepted())
+                .containsExactly(true);
+
+        harness.setProcessingTime(19_999);
+        assertThat(transitions(harness)).extracting(AlarmTransition::cause)
+                .containsExactly(io.tocsin.rules.TransitionCause.CONDITION, io.tocsin.rules.TransitionCause.SHELVE);
+        harness.setProcessingTime(20_000);   // the shelve ends at 21 000 on gas-02's clock
+        assertThat(transitions(harness)).last().satisfies(t -> {
+            assertThat(t.alarmId()).isEqualTo("park-1/gas-02/gas-high/1");
+            assertThat(t.cause()).isEqualTo(io.tocsin.rules.TransitionCause.SHELVE_EXPIRED);
+        });
+        assertThat(harness.numProcessingTimeTimers()).as("the silences are still pending").isEqualTo(1);
+
+        harness.setProcessingTime(60_000);
+        List<AlarmTransition> all = transitions(harness);
+        assertThat(all.subList(all.size() - 2, all.size())).extracting(AlarmTransition::alarmId)
+                .as("due at the same time: in no particular order")
+                .containsExactlyInAnyOrder("park-1/gas-01/gas-silent/1", "park-1/gas-02/gas-silent/1");
     }
 }
