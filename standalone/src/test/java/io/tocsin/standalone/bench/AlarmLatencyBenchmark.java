@@ -14,6 +14,7 @@ import io.tocsin.proto.v1.Quality;
 import io.tocsin.proto.v1.Reading;
 import io.tocsin.proto.v1.TelemetryBatch;
 import io.tocsin.standalone.Platform;
+import io.tocsin.standalone.timeseries.StoreSql;
 import io.tocsin.standalone.demo.MessageArrivedCallback;
 import io.tocsin.standalone.demo.city.GatewayConnection;
 import io.tocsin.standalone.demo.city.LatencyRecorder;
@@ -29,6 +30,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -88,7 +90,7 @@ public final class AlarmLatencyBenchmark {
 
     /** What one load level measured, summarised once the stragglers had their chance. */
     private record LevelRun(int level, double achieved, boolean drained, double cpu, List<String> probes,
-                            String loadAverage) {
+                            String loadAverage, String historyBehind) {
     }
 
     private final OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -193,11 +195,13 @@ public final class AlarmLatencyBenchmark {
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 double achieved = (loadReadingsAcknowledged.sum() - readings0) / seconds;
                 double cpu = (cpuNanos(os) - cpu0) / 1e9 / seconds;
+                String historyBehind = historyBehind(platform.timeSeriesUrl());
                 long deadline = System.nanoTime() + GRACE.toNanos();
                 while (System.nanoTime() < deadline && !levelProbes.stream().allMatch(probeArrivedNanos::containsKey)) {
                     TimeUnit.MILLISECONDS.sleep(50); // polling for stragglers, bounded by the grace period
                 }
-                LevelRun run = new LevelRun(level, achieved, drained, cpu, levelProbes, loadAverage());
+                LevelRun run = new LevelRun(level, achieved, drained, cpu, levelProbes, loadAverage(),
+                        historyBehind);
                 runs.add(run);
                 System.out.println(summarise(run));
             }
@@ -228,8 +232,9 @@ public final class AlarmLatencyBenchmark {
         System.out.println("| background target | achieved readings/s | backlog drained | probes | p50 | p99 | max "
                 + "| later than 20 s | lost "
                 + "| device->telemetry in Kafka (ingest) p50/p99 ms | ->alarm in Kafka (alarm job) p50/p99 ms "
-                + "| ->station (fan-out, MQTT) p50/p99 ms | CPU of the platform's processes (cores) | load average 1/5/15 |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+                + "| ->station (fan-out, MQTT) p50/p99 ms | CPU of the platform's processes (cores) | load average 1/5/15 "
+                + "| history behind at the level's end |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         rows.forEach(System.out::println);
         if (webSocketConnected) {
             System.out.println();
@@ -350,9 +355,10 @@ public final class AlarmLatencyBenchmark {
         LatencyRecorder.Percentiles j = job.percentiles();
         LatencyRecorder.Percentiles f = fanout.percentiles();
         return String.format("| %,d | %,.0f | %s | %d | %.1f ms | %.1f ms | %.1f ms | %d | %d | %.0f / %.0f "
-                        + "| %.0f / %.0f | %.0f / %.0f | %.2f | %s |", run.level(), run.achieved(),
+                        + "| %.0f / %.0f | %.0f / %.0f | %.2f | %s | %s |", run.level(), run.achieved(),
                 run.drained() ? "yes" : "NO", sensors.size(), p.p50Ms(), p.p99Ms(), p.maxMs(), late, lost,
-                i.p50Ms(), i.p99Ms(), j.p50Ms(), j.p99Ms(), f.p50Ms(), f.p99Ms(), run.cpu(), run.loadAverage());
+                i.p50Ms(), i.p99Ms(), j.p50Ms(), j.p99Ms(), f.p50Ms(), f.p99Ms(), run.cpu(), run.loadAverage(),
+                run.historyBehind());
     }
 
     private void startLoadGateway(URI mqtt, int index) {
@@ -461,6 +467,24 @@ public final class AlarmLatencyBenchmark {
                 throw new IllegalStateException(failure);
             }
             TimeUnit.MILLISECONDS.sleep(20);
+        }
+    }
+
+    /**
+     * How far the time-series store is behind: now minus the newest reading it holds (readings carry the time they
+     * were sent). With the store at a lower CPU priority, history is what waits when the machine is saturated.
+     */
+    private static String historyBehind(String storeUrl) {
+        try {
+            String json = new StoreSql(storeUrl).query("SELECT max(timestamp) FROM reading");
+            int start = json.indexOf("\"dataset\":[[\"");
+            if (start < 0) {
+                return "nothing stored";
+            }
+            String newest = json.substring(start + 13, json.indexOf('"', start + 13));
+            return String.format("%.1f s", (System.currentTimeMillis() - Instant.parse(newest).toEpochMilli()) / 1e3);
+        } catch (RuntimeException e) {
+            return "unknown (" + e.getMessage() + ")";
         }
     }
 
