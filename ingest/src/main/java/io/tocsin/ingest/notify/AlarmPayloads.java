@@ -15,7 +15,7 @@ import java.util.Locale;
  * <pre>{@code
  * {
  *   "schema": "tocsin.alarm.v1",
- *   "delivery_id": "station-07|park-1/gas-01/gas-high-1/1|ALARM_STATE_ACTIVE_UNACKNOWLEDGED|0",
+ *   "delivery_id": "station-07|park-1/gas-01/gas-high-1/1|1795946400000|ALARM_STATE_ACTIVE_UNACKNOWLEDGED|0",
  *   "station_id": "station-07",            // the station this request is for
  *   "alarm_id": "park-1/gas-01/gas-high-1/1",
  *   "site_id": "park-1", "sensor_id": "gas-01", "device_id": "gw-1", "zone_id": "",

@@ -17,7 +17,8 @@ import java.time.Instant;
  *
  * <pre>{@code
  * {"dead_lettered_at":"2026-11-29T10:15:00Z","station_id":"station-07","url":"https://gw.example.org/hook?…",
- *  "delivery_id":"station-07|park-1/gas-01/gas-high-1/1|ALARM_STATE_ACTIVE_UNACKNOWLEDGED|0","attempts":14,
+ *  "delivery_id":"station-07|park-1/gas-01/gas-high-1/1|1795946400000|ALARM_STATE_ACTIVE_UNACKNOWLEDGED|0",
+ *  "attempts":14,
  *  "first_attempt_at":"2026-11-29T10:00:00Z","last_error":"HTTP 503","body":{...the request body...}}
  * }</pre>
  *

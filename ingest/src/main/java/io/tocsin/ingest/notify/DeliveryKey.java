@@ -3,18 +3,25 @@ package io.tocsin.ingest.notify;
 import io.tocsin.proto.v1.AlarmEvent;
 
 /**
- * One alarm event for one station: alarm id + state + escalation level identify an event (a replay repeats all
- * three), the station says who it is for. Two records with the same key are the same notification.
+ * One alarm event for one station: alarm id + raise time + state + escalation level identify an event (a replay
+ * repeats all four), the station says who it is for. Two records with the same key are the same notification.
+ *
+ * <p>Why the raise time (the event time of the reading that raised the activation): the alarm id's activation
+ * number is counted in the alarm job's state, so a job that lost its state (an upgrade whose state does not
+ * restore, lost checkpoints) numbers activations from 1 again and repeats ids. A repeated id of a new activation
+ * has a new raise time, so it is not taken for a notification already delivered; a replay has the same one.
  */
-public record DeliveryKey(String stationId, String alarmId, String state, int escalationLevel) {
+public record DeliveryKey(String stationId, String alarmId, long raisedAtMs, String state, int escalationLevel) {
 
     public static DeliveryKey of(String stationId, AlarmEvent event) {
-        return new DeliveryKey(stationId, event.getAlarmId(), event.getState().name(), event.getEscalationLevel());
+        return new DeliveryKey(stationId, event.getAlarmId(), event.getRaisedAtMs(), event.getState().name(),
+                event.getEscalationLevel());
     }
 
     /** One line, as stored and as sent in the {@value WebhookSignature#DELIVERY_ID_HEADER} header. */
     public String asString() {
-        return clean(stationId) + "|" + clean(alarmId) + "|" + clean(state) + "|" + escalationLevel;
+        return clean(stationId) + "|" + clean(alarmId) + "|" + raisedAtMs + "|" + clean(state) + "|"
+                + escalationLevel;
     }
 
     /**

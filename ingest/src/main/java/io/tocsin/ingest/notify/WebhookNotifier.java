@@ -49,8 +49,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Giving up.</b> {@code giveUpAfter} after the event was submitted (not after the first attempt, so events
  *       queued behind a dead station do not each wait the whole time again) the delivery is appended to the
  *       dead-letter file, counted and logged at WARN.</li>
- *   <li><b>No duplicates.</b> An event already delivered to a station (key: station, alarm id, state, escalation
- *       level) or on its way there is not sent again; delivered keys are kept on disk ({@link DeliveredKeys}).
+ *   <li><b>No duplicates.</b> An event already delivered to a station (key: station, alarm id, raise time, state,
+ *       escalation level: {@link DeliveryKey}) or on its way there is not sent again; delivered keys are kept on disk ({@link DeliveredKeys}).
  *       A request whose response was lost is sent again: receivers can drop it by its
  *       {@value WebhookSignature#DELIVERY_ID_HEADER}.</li>
  * </ul>

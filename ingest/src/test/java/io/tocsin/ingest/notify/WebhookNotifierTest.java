@@ -105,7 +105,7 @@ class WebhookNotifierTest {
         assertThat(body.get("threshold").asDouble()).isEqualTo(50.0);
         assertThat(request.header("Content-Type")).startsWith("application/json");
         assertThat(request.header("Tocsin-Delivery-Id")).isEqualTo(body.get("delivery_id").asText())
-                .isEqualTo("station-07|park-1/gas-01/gas-high-2/1|ALARM_STATE_ACTIVE_UNACKNOWLEDGED|0");
+                .isEqualTo("station-07|park-1/gas-01/gas-high-2/1|1795946400000|ALARM_STATE_ACTIVE_UNACKNOWLEDGED|0");
     }
 
     @Test
@@ -211,9 +211,9 @@ class WebhookNotifierTest {
         notifier.submit(acknowledged).get(60, TimeUnit.SECONDS);
         notifier.submit(escalated).get(60, TimeUnit.SECONDS);
         assertThat(deliveryIds("/s7")).containsExactly(
-                "station-07|park-1/gas-01/gas-high-2/1|ALARM_STATE_ACTIVE_UNACKNOWLEDGED|0",
-                "station-07|park-1/gas-01/gas-high-2/1|ALARM_STATE_ACTIVE_ACKNOWLEDGED|0",
-                "station-07|park-1/gas-01/gas-high-2/1|ALARM_STATE_ACTIVE_UNACKNOWLEDGED|1");
+                "station-07|park-1/gas-01/gas-high-2/1|1795946400000|ALARM_STATE_ACTIVE_UNACKNOWLEDGED|0",
+                "station-07|park-1/gas-01/gas-high-2/1|1795946400000|ALARM_STATE_ACTIVE_ACKNOWLEDGED|0",
+                "station-07|park-1/gas-01/gas-high-2/1|1795946400000|ALARM_STATE_ACTIVE_UNACKNOWLEDGED|1");
 
         notifier.close();
         WebhookNotifier restarted = notifier(FAST, s7);
@@ -224,6 +224,26 @@ class WebhookNotifierTest {
 
         assertThat(deliveryIds("/s7")).hasSize(4).last().asString().contains("RETURNED_UNACKNOWLEDGED");
         assertThat(meters.counter(WebhookNotifier.DUPLICATES).count()).isEqualTo(4);
+    }
+
+    @Test
+    void anAlarmIdRepeatedByAJobThatLostItsStateIsANewNotification() throws Exception {
+        WebhookTarget s7 = target("station-07", "/s7", WebhookTarget.BodyFormat.JSON);
+        WebhookNotifier notifier = notifier(FAST, s7);
+        AlarmEvent raised = event("station-07", AlarmState.ALARM_STATE_ACTIVE_UNACKNOWLEDGED, 0);
+        notifier.submit(raised).get(60, TimeUnit.SECONDS);
+
+        // The job restarted without its state: the next activation is numbered 1 again, same alarm id, but it
+        // was raised by another reading, later.
+        AlarmEvent raisedAgain = raised.toBuilder().setRaisedAtMs(raised.getRaisedAtMs() + 3_600_000L)
+                .setEventTimeMs(raised.getEventTimeMs() + 3_600_000L).build();
+        notifier.submit(raisedAgain).get(60, TimeUnit.SECONDS);
+        notifier.submit(raisedAgain).get(60, TimeUnit.SECONDS); // and its replay is still a duplicate
+
+        assertThat(deliveryIds("/s7")).containsExactly(
+                "station-07|park-1/gas-01/gas-high-2/1|1795946400000|ALARM_STATE_ACTIVE_UNACKNOWLEDGED|0",
+                "station-07|park-1/gas-01/gas-high-2/1|1795950000000|ALARM_STATE_ACTIVE_UNACKNOWLEDGED|0");
+        assertThat(meters.counter(WebhookNotifier.DUPLICATES).count()).isEqualTo(1);
     }
 
     @Test

@@ -117,18 +117,18 @@ class WebhooksFromKafkaTest {
         }
 
         assertThat(deliveryIds).doesNotHaveDuplicates().hasSize(6).containsExactlyInAnyOrder(
-                "station-07|park-1/gas-01/gas-high-1/1|ALARM_STATE_ACTIVE_UNACKNOWLEDGED|0",
-                "station-07|park-1/gas-01/gas-high-1/1|ALARM_STATE_ACTIVE_UNACKNOWLEDGED|1",
-                "station-07|park-1/gas-01/gas-high-1/1|ALARM_STATE_ACTIVE_ACKNOWLEDGED|0",
-                "station-07|park-2/smoke-3/smoke/4|ALARM_STATE_ACTIVE_UNACKNOWLEDGED|0",
-                "station-07|park-1/gas-02/gas-high-1/1|ALARM_STATE_NORMAL|0",
-                "station-07|park-1/gas-01/gas-high-1/1|ALARM_STATE_RETURNED_UNACKNOWLEDGED|0");
+                "station-07|park-1/gas-01/gas-high-1/1|1795946400000|ALARM_STATE_ACTIVE_UNACKNOWLEDGED|0",
+                "station-07|park-1/gas-01/gas-high-1/1|1795946400000|ALARM_STATE_ACTIVE_UNACKNOWLEDGED|1",
+                "station-07|park-1/gas-01/gas-high-1/1|1795946400000|ALARM_STATE_ACTIVE_ACKNOWLEDGED|0",
+                "station-07|park-2/smoke-3/smoke/4|1795946400000|ALARM_STATE_ACTIVE_UNACKNOWLEDGED|0",
+                "station-07|park-1/gas-02/gas-high-1/1|1795946400000|ALARM_STATE_NORMAL|0",
+                "station-07|park-1/gas-01/gas-high-1/1|1795946400000|ALARM_STATE_RETURNED_UNACKNOWLEDGED|0");
         // Per site (one Kafka partition each) the station got the events in the order they were produced.
         assertThat(deliveryIds.stream().filter(id -> id.contains("park-1/gas-01")).toList()).containsExactly(
-                "station-07|park-1/gas-01/gas-high-1/1|ALARM_STATE_ACTIVE_UNACKNOWLEDGED|0",
-                "station-07|park-1/gas-01/gas-high-1/1|ALARM_STATE_ACTIVE_UNACKNOWLEDGED|1",
-                "station-07|park-1/gas-01/gas-high-1/1|ALARM_STATE_ACTIVE_ACKNOWLEDGED|0",
-                "station-07|park-1/gas-01/gas-high-1/1|ALARM_STATE_RETURNED_UNACKNOWLEDGED|0");
+                "station-07|park-1/gas-01/gas-high-1/1|1795946400000|ALARM_STATE_ACTIVE_UNACKNOWLEDGED|0",
+                "station-07|park-1/gas-01/gas-high-1/1|1795946400000|ALARM_STATE_ACTIVE_UNACKNOWLEDGED|1",
+                "station-07|park-1/gas-01/gas-high-1/1|1795946400000|ALARM_STATE_ACTIVE_ACKNOWLEDGED|0",
+                "station-07|park-1/gas-01/gas-high-1/1|1795946400000|ALARM_STATE_RETURNED_UNACKNOWLEDGED|0");
         assertThat(signaturesValid).containsOnly(true);
     }
 
