@@ -98,7 +98,8 @@ public final class TimeSeriesProcess implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         closing = true;
-        process.destroy();
+        // Through the handle: Process.destroy() would also close the pipe and cut off the child's last log lines.
+        process.toHandle().destroy();
         if (!process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
             log.warn("The time-series process did not stop within {} s: killing it", STOP_TIMEOUT.toSeconds());
             process.destroyForcibly().waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
@@ -156,7 +157,7 @@ public final class TimeSeriesProcess implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            if (process.isAlive()) { // after the exit, the JDK may close the pipe under the reader: nothing lost
+            if (!closing && process.isAlive()) {
                 log.warn("Copying the time-series process's output to {} failed: {}", logFile, e.toString());
             }
         }
