@@ -1,5 +1,6 @@
 package io.tocsin.standalone.timeseries;
 
+import io.tocsin.standalone.LoopbackPorts;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -8,11 +9,14 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -28,8 +32,11 @@ import org.slf4j.LoggerFactory;
  * keeps what it has not written yet, and it catches up when the load falls) instead of delaying alarms. It also
  * keeps the store's and the job's heap out of the platform's garbage collections.
  *
- * <p>The child's output goes to {@code process.log} in its store directory; it stops when asked ({@link #close},
- * SIGTERM), and by itself when the platform's process ends, even by {@code kill -9}.
+ * <p>The child's output goes to {@code process.log} in its store directory (appended); it stops when asked
+ * ({@link #close}, SIGTERM), and by itself when the platform's process ends, even by {@code kill -9}. A child that
+ * fails (a crash, the OOM killer: a non-zero exit) is started again on the same port after a back-off: its job
+ * resumes from the Kafka offsets of its last checkpoint, and the store's deduplicating tables absorb what is
+ * written twice.
  */
 public final class TimeSeriesProcess implements AutoCloseable {
 
@@ -41,14 +48,25 @@ public final class TimeSeriesProcess implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofMinutes(2);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
     private static final String READY_PREFIX = "READY timeseries url=";
+    private static final Duration FIRST_RESTART_DELAY = Duration.ofSeconds(1);
+    private static final Duration MAX_RESTART_DELAY = Duration.ofMinutes(1);
+    /** A child that ran this long before it ended is restarted after the first delay again. */
+    private static final Duration STABLE_RUN = Duration.ofMinutes(5);
 
-    private final Process process;
+    private final List<String> command;
     private final Path logFile;
     private final CompletableFuture<String> url = new CompletableFuture<>();
+    private final ScheduledExecutorService restarts = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "timeseries-process-restart");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private volatile Process process;
     private volatile boolean closing;
+    private Duration restartDelay = FIRST_RESTART_DELAY;
 
-    private TimeSeriesProcess(Process process, Path logFile) {
-        this.process = process;
+    private TimeSeriesProcess(List<String> command, Path logFile) {
+        this.command = command;
         this.logFile = logFile;
     }
 
@@ -63,17 +81,27 @@ public final class TimeSeriesProcess implements AutoCloseable {
     /** As {@link #start(TimeSeriesPath.Settings)}, the child ending when process {@code parentPid} ends. */
     static TimeSeriesProcess start(TimeSeriesPath.Settings settings, long parentPid) throws IOException {
         Files.createDirectories(settings.storeDir());
-        Path logFile = settings.storeDir().resolve("process.log");
-        ProcessBuilder builder = new ProcessBuilder(command(settings, parentPid)).redirectErrorStream(true);
-        Process process = builder.start();
-        TimeSeriesProcess child = new TimeSeriesProcess(process, logFile);
-        Thread copier = new Thread(child::copyOutput, "timeseries-process-output");
+        if (settings.storeHttpPort() == 0) { // chosen here, so that a restarted child serves the same URL
+            settings = new TimeSeriesPath.Settings(settings.bootstrap(), settings.telemetryTopic(),
+                    settings.alarmsTopic(), settings.storeDir(), LoopbackPorts.free(), settings.checkpoints(),
+                    settings.checkpointInterval());
+        }
+        TimeSeriesProcess child = new TimeSeriesProcess(command(settings, parentPid),
+                settings.storeDir().resolve("process.log"));
+        child.launch();
+        return child;
+    }
+
+    private synchronized void launch() throws IOException {
+        Process started = new ProcessBuilder(command).redirectErrorStream(true).start();
+        long startedAt = System.nanoTime();
+        process = started;
+        Thread copier = new Thread(() -> copyOutput(started), "timeseries-process-output");
         copier.setDaemon(true);
         copier.start();
-        process.onExit().thenRun(child::onExit);
-        log.info("Time-series store and job starting in process {} at nice {} (its log: {})", process.pid(),
+        started.onExit().thenRun(() -> exited(started, startedAt));
+        log.info("Time-series store and job starting in process {} at nice {} (its log: {})", started.pid(),
                 NICENESS, logFile);
-        return child;
     }
 
     /** The store's base URL, once the child has announced it is ready. */
@@ -89,7 +117,7 @@ public final class TimeSeriesProcess implements AutoCloseable {
         }
     }
 
-    /** The child process (its CPU time is reported apart from the platform's). */
+    /** The current child process (its CPU time is reported apart from the platform's). */
     public ProcessHandle handle() {
         return process.toHandle();
     }
@@ -97,7 +125,12 @@ public final class TimeSeriesProcess implements AutoCloseable {
     /** Asks the child to stop cleanly (SIGTERM: the job is cancelled, the store closes), then waits. */
     @Override
     public void close() throws InterruptedException {
-        closing = true;
+        Process process;
+        synchronized (this) {
+            closing = true;
+            restarts.shutdownNow();
+            process = this.process;
+        }
         // Through the handle: Process.destroy() would also close the pipe and cut off the child's last log lines.
         process.toHandle().destroy();
         if (!process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
@@ -142,11 +175,12 @@ public final class TimeSeriesProcess implements AutoCloseable {
         return command;
     }
 
-    /** Copies the child's output to its log file and picks out the READY line. */
-    private void copyOutput() {
+    /** Copies a child's output to the log file and picks out the READY line. */
+    private void copyOutput(Process process) {
         try (BufferedReader lines = new BufferedReader(
                 new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-             Writer file = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8)) {
+             Writer file = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                     StandardOpenOption.APPEND)) {
             String line;
             while ((line = lines.readLine()) != null) {
                 file.write(line);
@@ -163,13 +197,42 @@ public final class TimeSeriesProcess implements AutoCloseable {
         }
     }
 
-    private void onExit() {
-        int code = process.exitValue();
-        url.completeExceptionally(new IOException("the time-series process ended with exit code " + code));
-        if (!closing) {
-            // Alarms go on without it; the readings stay in Kafka until a restart of the platform writes them.
-            log.error("The time-series process ended with exit code {}: readings and alarms are no longer written to "
-                    + "the time-series store until the platform is restarted (see {})", code, logFile);
+    private synchronized void exited(Process ended, long startedAt) {
+        int code = ended.exitValue();
+        if (closing) {
+            return;
+        }
+        if (!url.isDone()) { // never got ready: a start-up failure, not worth repeating forever
+            url.completeExceptionally(new IOException("the time-series process ended with exit code " + code));
+            log.error("The time-series process ended with exit code {} before it was ready (see {})", code, logFile);
+            return;
+        }
+        if (code == 0) { // it chose to stop (its parent, as it saw it, ended): starting it again would repeat that
+            log.warn("The time-series process stopped by itself (exit code 0): history is no longer written (see {})",
+                    logFile);
+            return;
+        }
+        if (System.nanoTime() - startedAt > STABLE_RUN.toNanos()) {
+            restartDelay = FIRST_RESTART_DELAY;
+        }
+        // Alarms go on without it; the readings wait in Kafka and are written once it is back.
+        log.error("The time-series process ended with exit code {}: history is not written until it is back; "
+                + "starting it again in {} s (see {})", code, restartDelay.toSeconds(), logFile);
+        restarts.schedule(this::restart, restartDelay.toMillis(), TimeUnit.MILLISECONDS);
+        restartDelay = restartDelay.multipliedBy(2).compareTo(MAX_RESTART_DELAY) > 0
+                ? MAX_RESTART_DELAY : restartDelay.multipliedBy(2);
+    }
+
+    private synchronized void restart() {
+        if (closing) {
+            return;
+        }
+        try {
+            launch();
+        } catch (IOException e) {
+            log.error("Starting the time-series process again failed: {}; trying again in {} s", e.toString(),
+                    restartDelay.toSeconds());
+            restarts.schedule(this::restart, restartDelay.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 }

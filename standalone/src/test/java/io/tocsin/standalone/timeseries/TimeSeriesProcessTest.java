@@ -69,6 +69,37 @@ class TimeSeriesProcessTest {
         }
     }
 
+    @Test
+    void aChildThatDiesIsStartedAgainAndGoesOnWritingAtTheSameUrl() throws Exception {
+        try (EmbeddedKafkaBroker kafka = new EmbeddedKafkaBroker(dir.resolve("kafka"), 0, 0).start()) {
+            kafka.createTopics(Map.of("telemetry", 1, "alarms", 1));
+            TimeSeriesProcess child = TimeSeriesProcess.start(new TimeSeriesPath.Settings(kafka.bootstrapServers(),
+                    "telemetry", "alarms", dir.resolve("store"), 0, dir.resolve("checkpoints"),
+                    Duration.ofSeconds(2)));
+            try {
+                String url = child.awaitUrl();
+                StoreSql store = new StoreSql(url);
+                send(kafka.bootstrapServers(), TelemetryBatch.newBuilder().setSiteId("chem-park-1").setDeviceId("gw-1")
+                        .setSequence(1).addReadings(reading("gas-01", T0, 1.5)).build());
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> store.count("SELECT count() FROM reading WHERE site = 'chem-park-1'") == 1);
+
+                ProcessHandle first = child.handle();
+                first.destroyForcibly(); // a crash: no clean stop
+                await().atMost(Duration.ofSeconds(30)).until(() -> !first.isAlive());
+                send(kafka.bootstrapServers(), TelemetryBatch.newBuilder().setSiteId("chem-park-1").setDeviceId("gw-1")
+                        .setSequence(2).addReadings(reading("gas-01", T0 + 1_000, 2.5)).build());
+
+                await().atMost(Duration.ofSeconds(120)).ignoreExceptions()
+                        .until(() -> store.count("SELECT count() FROM reading WHERE site = 'chem-park-1'") == 2);
+                assertThat(child.handle().pid()).isNotEqualTo(first.pid());
+                assertThat(child.handle().isAlive()).isTrue();
+            } finally {
+                child.close();
+            }
+        }
+    }
+
     /** Field 19 of /proc/PID/stat; the fields before it have no spaces once past the command's parentheses. */
     private static int niceness(long pid) throws Exception {
         String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
