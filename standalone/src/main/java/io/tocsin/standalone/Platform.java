@@ -22,8 +22,10 @@ import io.tocsin.jobs.alarms.AlarmJob;
 import io.tocsin.jobs.alarms.RuleFileText;
 import io.tocsin.jobs.kafka.KafkaEndpoints;
 import io.tocsin.jobs.registry.RegistryFileText;
+import io.tocsin.jobs.timeseries.TimeSeriesJob;
 import io.tocsin.standalone.flink.EmbeddedFlinkCluster;
 import io.tocsin.standalone.kafka.EmbeddedKafkaBroker;
+import io.tocsin.standalone.timeseries.HistoryBacklog;
 import io.tocsin.standalone.timeseries.StoreSql;
 import io.tocsin.standalone.timeseries.TimeSeriesPath;
 import io.tocsin.standalone.timeseries.TimeSeriesProcess;
@@ -292,6 +294,8 @@ public final class Platform implements AutoCloseable {
             running.push(path);
             timeSeriesUrl = path.url();
         }
+
+        running.push(new HistoryBacklog(bootstrap, topics.telemetry(), TimeSeriesJob.DEFAULT_GROUP_ID, meters).start());
 
         EmbeddedFlinkCluster flink = EmbeddedFlinkCluster.start(1);
         running.push(flink);

@@ -53,7 +53,8 @@ class DemoScenarioTest {
             HttpClient http = HttpClient.newHttpClient();
             assertThat(http.send(HttpRequest.newBuilder(URI.create(platform.operationsUrl() + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body())
-                    .as("Prometheus metrics of the ingest server").contains("tocsin_ingest_publish_accepted_total");
+                    .as("Prometheus metrics of the ingest server").contains("tocsin_ingest_publish_accepted_total")
+                    .contains("tocsin_timeseries_backlog_records");
         }
     }
 }
