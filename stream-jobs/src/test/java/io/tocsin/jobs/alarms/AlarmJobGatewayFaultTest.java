@@ -7,6 +7,7 @@ import io.tocsin.jobs.commands.CommandResult;
 import io.tocsin.jobs.gateways.GatewayFaultPolicy;
 import io.tocsin.jobs.routing.RoutedAlarm;
 import io.tocsin.jobs.testing.BoundedSources;
+import io.tocsin.jobs.testing.ForwardingWriter;
 import io.tocsin.proto.v1.AlarmCommandRequest;
 import io.tocsin.proto.v1.CommandType;
 import io.tocsin.proto.v1.ConnectionState;
@@ -126,20 +127,7 @@ class AlarmJobGatewayFaultTest {
 
         @Override
         public SinkWriter<CommandResult> createWriter(WriterInitContext context) {
-            return new SinkWriter<>() {
-                @Override
-                public void write(CommandResult result, Context writeContext) {
-                    RESULTS.add(result);
-                }
-
-                @Override
-                public void flush(boolean endOfInput) {
-                }
-
-                @Override
-                public void close() {
-                }
-            };
+            return new ForwardingWriter<>(RESULTS::add);
         }
     }
 }

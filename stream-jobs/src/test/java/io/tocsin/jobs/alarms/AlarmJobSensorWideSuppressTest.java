@@ -5,6 +5,7 @@ import static org.assertj.core.groups.Tuple.tuple;
 
 import io.tocsin.jobs.commands.CommandResult;
 import io.tocsin.jobs.routing.RoutedAlarm;
+import io.tocsin.jobs.testing.ForwardingWriter;
 import io.tocsin.proto.v1.AlarmCommandRequest;
 import io.tocsin.proto.v1.CommandType;
 import io.tocsin.proto.v1.Quality;
@@ -162,7 +163,7 @@ class AlarmJobSensorWideSuppressTest {
 
         @Override
         public SinkWriter<RoutedAlarm> createWriter(WriterInitContext context) {
-            return new CollectingWriter<>(alarm -> {
+            return new ForwardingWriter<RoutedAlarm>(alarm -> {
                 ALARMS.add(alarm);
                 if (alarm.transition().sensorId().equals("zone-3")) {
                     Gate.zone3Alarmed.countDown();
@@ -178,28 +179,12 @@ class AlarmJobSensorWideSuppressTest {
 
         @Override
         public SinkWriter<CommandResult> createWriter(WriterInitContext context) {
-            return new CollectingWriter<>(result -> {
+            return new ForwardingWriter<CommandResult>(result -> {
                 RESULTS.add(result);
                 if (result.commandId().equals("c-sup")) {
                     Gate.suppressAnswered.countDown();
                 }
             });
-        }
-    }
-
-    private record CollectingWriter<T>(java.util.function.Consumer<T> consumer) implements SinkWriter<T> {
-
-        @Override
-        public void write(T element, Context context) {
-            consumer.accept(element);
-        }
-
-        @Override
-        public void flush(boolean endOfInput) {
-        }
-
-        @Override
-        public void close() {
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.tocsin.jobs.alarms;
 
 import io.tocsin.jobs.routing.RoutedAlarm;
+import io.tocsin.jobs.testing.ForwardingWriter;
 import io.tocsin.rules.AlarmTransition;
 import java.util.List;
 import java.util.Queue;
@@ -33,19 +34,6 @@ final class CollectingSink implements Sink<RoutedAlarm> {
 
     @Override
     public SinkWriter<RoutedAlarm> createWriter(WriterInitContext context) {
-        return new SinkWriter<>() {
-            @Override
-            public void write(RoutedAlarm alarm, Context writeContext) {
-                COLLECTED.add(alarm);
-            }
-
-            @Override
-            public void flush(boolean endOfInput) {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        return new ForwardingWriter<>(COLLECTED::add);
     }
 }

@@ -3,6 +3,7 @@ package io.tocsin.jobs.timeseries;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tocsin.jobs.testing.BoundedSources;
+import io.tocsin.jobs.testing.ForwardingWriter;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -23,39 +24,15 @@ class RollupsTest {
     static final class CollectRollups implements Sink<ReadingRollup> {
         @Override
         public SinkWriter<ReadingRollup> createWriter(WriterInitContext context) {
-            return new SinkWriter<>() {
-                @Override
-                public void write(ReadingRollup r, Context c) {
-                    ROLLUPS.add(r);
-                }
-
-                @Override
-                public void flush(boolean endOfInput) {
-                }
-
-                @Override
-                public void close() {
-                }
-            };
+            return new ForwardingWriter<>(ROLLUPS::add);
         }
     }
 
     static final class Discard<T> implements Sink<T> {
         @Override
         public SinkWriter<T> createWriter(WriterInitContext context) {
-            return new SinkWriter<>() {
-                @Override
-                public void write(T r, Context c) {
-                }
-
-                @Override
-                public void flush(boolean endOfInput) {
-                }
-
-                @Override
-                public void close() {
-                }
-            };
+            return new ForwardingWriter<>(element -> {
+            });
         }
     }
 
