@@ -193,22 +193,8 @@ class EvaluateAlarmRulesTest {
 
     // ---- keyed by site: batches, per-sensor deadlines under one site timer, restore, commands ----
 
-    /** gas-* silent after 60 s, heat-* after 20 s: two sensors of one site with different silence times. */
-    private static final RuleFileText TWO_SILENCES = new RuleFileText("two-silences.yaml", """
-            version: "test-1"
-            sensorTypes:
-              gas:
-                match: ["gas-*"]
-                span: {min: 0, max: 100}
-                rules:
-                  - id: gas-high
-                    kind: threshold-high
-                    setPoint: 25
-                    severity: ORANGE
-                  - id: gas-silent
-                    kind: stale
-                    after: 60s
-                    severity: YELLOW
+    /** gas-* silent after 60 s ({@link TestRules#GAS}), heat-* after 20 s: two silence times on one site. */
+    private static final RuleFileText TWO_SILENCES = new RuleFileText("two-silences.yaml", TestRules.GAS.yaml() + """
               heat:
                 match: ["heat-*"]
                 rules:
