@@ -4,7 +4,6 @@ import io.tocsin.rules.ReadingQuality;
 import io.tocsin.rules.SensorReading;
 import io.tocsin.rules.lifecycle.AlarmCommand;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
@@ -20,10 +19,8 @@ import org.apache.flink.core.memory.DataOutputView;
  *
  * <p>Format: one byte of presence flags, the site id and the device id (once per batch: every reading of a batch
  * has them, see {@link SensorInput}), then for a batch the number of readings and each reading's sensor id,
- * time, value and quality, then the command's fields, then the command id. Strings are an int length of their
- * UTF-8 bytes (-1 for null) and the bytes: read into this serializer's own buffer (Flink's
- * {@code StringValue.readString} looks up a thread-local buffer per string, a tenth of the rules task's time).
- * Hence one instance per thread ({@link #duplicate}). Enums are written as their ordinal: reordering
+ * time, value and quality, then the command's fields, then the command id. Strings are {@link Utf8Strings}, read
+ * through this serializer's own buffer: one instance per thread ({@link #duplicate}). Enums are written as their ordinal: reordering
  * {@link ReadingQuality} or {@link AlarmCommand.Type} changes the format (SensorInputSerializerTest pins the
  * order). Only network buffers carry this format; no state holds a SensorInput, so a change breaks no
  * checkpoint, only a mixed-version cluster.
@@ -40,8 +37,7 @@ public final class SensorInputSerializer extends TypeSerializer<SensorInput> {
     private static final ReadingQuality[] QUALITIES = ReadingQuality.values();
     private static final AlarmCommand.Type[] COMMAND_TYPES = AlarmCommand.Type.values();
 
-    /** Bytes of the string being read; grows to the longest string seen. */
-    private transient byte[] buffer = new byte[64];
+    private transient Utf8Strings strings;
 
     @Override
     public boolean isImmutableType() {
@@ -156,27 +152,14 @@ public final class SensorInputSerializer extends TypeSerializer<SensorInput> {
     }
 
     private static void writeString(String s, DataOutputView out) throws IOException {
-        if (s == null) {
-            out.writeInt(-1);
-            return;
-        }
-        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(bytes.length);
-        out.write(bytes);
+        Utf8Strings.write(s, out);
     }
 
     private String readString(DataInputView in) throws IOException {
-        int length = in.readInt();
-        if (length < 0) {
-            return null;
+        if (strings == null) {
+            strings = new Utf8Strings(); // transient: null after the serializer itself was deserialized
         }
-        byte[] b = buffer;
-        if (b == null || b.length < length) {
-            b = new byte[Math.max(length, 64)];
-            buffer = b;
-        }
-        in.readFully(b, 0, length);
-        return new String(b, 0, length, StandardCharsets.UTF_8);
+        return strings.read(in);
     }
 
     /** The read buffer makes the serializer stateful: one instance per thread. */

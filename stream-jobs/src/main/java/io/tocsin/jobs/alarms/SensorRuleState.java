@@ -1,6 +1,7 @@
 package io.tocsin.jobs.alarms;
 
 import io.tocsin.rules.engine.SensorAlarmState;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * The state of one sensor in {@link EvaluateAlarmRules}, an entry of its site's keyed map state: the engine's state
@@ -13,5 +14,6 @@ import io.tocsin.rules.engine.SensorAlarmState;
  * @param clock  the sensor's clock and the processing time of its next deadline; never null once the state is
  *               written
  */
+@TypeInfo(SensorRuleStateTypeInfo.Factory.class) // SensorRuleStateSerializer: cheap copies while checkpointing
 public record SensorRuleState(SensorAlarmState alarms, SensorClock clock) {
 }

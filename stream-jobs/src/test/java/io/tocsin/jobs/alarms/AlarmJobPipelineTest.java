@@ -104,10 +104,13 @@ class AlarmJobPipelineTest {
         assertThat(env.getConfig().getSerializerConfig().hasGenericTypesDisabled()).isTrue();
     }
 
-    /** SensorInput, which crosses the keyBy with every reading, has its own serializer (SensorInputSerializerTest). */
+    /**
+     * SensorInput, which crosses the keyBy with every reading, and SensorRuleState, the rules stage's state, have
+     * their own serializers (SensorInputSerializerTest, SensorRuleStateSerializerTest).
+     */
     @ParameterizedTest
     @ValueSource(classes = {SensorReading.class, AlarmTransition.class, SensorAlarmState.class, AlarmSlot.class,
-            SampleWindow.class, SensorClock.class, SensorRuleState.class,
+            SampleWindow.class, SensorClock.class,
             io.tocsin.rules.lifecycle.AlarmCommand.class,
             io.tocsin.jobs.routing.RoutedAlarm.class, io.tocsin.jobs.zones.ZoneInput.class,
             io.tocsin.jobs.commands.CommandResult.class, io.tocsin.jobs.registry.RegistryEntry.class,
