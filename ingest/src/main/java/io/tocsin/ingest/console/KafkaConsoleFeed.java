@@ -8,6 +8,7 @@ import io.tocsin.proto.v1.AlarmEvent;
 import io.tocsin.proto.v1.DeviceStatus;
 import io.tocsin.proto.v1.TelemetryBatch;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
@@ -23,23 +24,30 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Feeds a {@link ConsoleFeed} (the {@link ConsoleServer}) from Kafka, on one thread with one consumer that is
- * assigned every partition of four topics and belongs to no consumer group (every console server needs every
- * record, and commits nothing):
+ * Feeds a {@link ConsoleFeed} (the {@link ConsoleServer}) from Kafka with two consumers, each on its own thread,
+ * assigned every partition of their topics and in no consumer group (every console server needs every record, and
+ * commits nothing). The first reads what a station waits for (alarms, gateway status, command results) and answers
+ * at once; the second reads the live values (telemetry) in fetches of {@value #TELEMETRY_FETCH_MIN_BYTES} bytes or
+ * {@value #TELEMETRY_FETCH_MAX_WAIT_MS} ms, whichever comes first: the console pushes live values once a second, and
+ * at city load a consumer that asked for every new record would make the broker answer a fetch for every
+ * gateway batch, CPU the alarm path needs.
  * <ul>
  *   <li>alarms, from the beginning: the active-alarm list is rebuilt from the whole topic at every start, so a
  *       restarted console has every alarm that is still active (when the topic's retention is longer than any
  *       alarm stays active: keep the alarms topic for at least 30 days); once the consumer reached the end
  *       offsets seen at start, {@link ConsoleFeed#alarmHistoryLoaded()};</li>
  *   <li>gateway status, from the beginning (the latest state of every gateway);</li>
- *   <li>telemetry and command results, from the end (only live values and answers to this server's commands
- *       matter).</li>
+ *   <li>command results and (on the second consumer) telemetry, from the end (only answers to this server's
+ *       commands and live values matter).</li>
  * </ul>
- * A record that cannot be parsed is counted ({@value #BAD}) and skipped.
+ * A record that cannot be parsed is counted ({@value #BAD}) and skipped. The console is told the feed is unhealthy
+ * only when the first consumer fails; a failure of the live values is logged and the reader starts again.
  */
 public final class KafkaConsoleFeed implements AutoCloseable {
 
     public static final String BAD = "tocsin.console.feed.bad";
+    static final int TELEMETRY_FETCH_MIN_BYTES = 256 * 1024;
+    static final int TELEMETRY_FETCH_MAX_WAIT_MS = 250;
 
     /** The topics read. */
     public record Topics(String alarms, String commandResults, String status, String telemetry) {
@@ -49,10 +57,14 @@ public final class KafkaConsoleFeed implements AutoCloseable {
     private static final AlarmTopicReader.Settings READER = new AlarmTopicReader.Settings("Console feed",
             "tocsin-console-feed", Duration.ofMillis(200), Duration.ofSeconds(2),
             "station consoles get no more alarms");
+    private static final AlarmTopicReader.Settings LIVE_VALUES = new AlarmTopicReader.Settings(
+            "Console live values", "tocsin-console-live-values", Duration.ofMillis(500), Duration.ofSeconds(2),
+            "station consoles show no new live values");
 
     private final Topics topics;
     private final ConsoleFeed console;
     private final AlarmTopicReader reader;
+    private final AlarmTopicReader liveValues;
     /** Alarm partitions not yet read up to the end offset seen when the current consumer started. */
     private final Map<TopicPartition, Long> historyEnd = new HashMap<>();
     private boolean historyLoaded;
@@ -73,10 +85,18 @@ public final class KafkaConsoleFeed implements AutoCloseable {
                         checkHistoryLoaded(kafka);
                     }
                 }, bad);
+        // Live values only: a failure here leaves the alarms healthy; the reader logs it and starts again.
+        this.liveValues = AlarmTopicReader.restarting(LIVE_VALUES,
+                () -> new KafkaConsumer<>(AlarmTopicReader.consumerProperties(bootstrapServers,
+                        "tocsin-console-live-values", null, false, Map.of(
+                                ConsumerConfig.FETCH_MIN_BYTES_CONFIG, TELEMETRY_FETCH_MIN_BYTES,
+                                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, TELEMETRY_FETCH_MAX_WAIT_MS))),
+                () -> { }, this::attachLiveValues, this::handle, AlarmTopicReader.CommitPolicy.NONE, bad);
     }
 
     public KafkaConsoleFeed start() {
         reader.start();
+        liveValues.start();
         return this;
     }
 
@@ -84,9 +104,7 @@ public final class KafkaConsoleFeed implements AutoCloseable {
         List<TopicPartition> fromStart = new ArrayList<>();
         fromStart.addAll(partitions(kafka, topics.alarms()));
         fromStart.addAll(partitions(kafka, topics.status()));
-        List<TopicPartition> fromEnd = new ArrayList<>();
-        fromEnd.addAll(partitions(kafka, topics.telemetry()));
-        fromEnd.addAll(partitions(kafka, topics.commandResults()));
+        List<TopicPartition> fromEnd = new ArrayList<>(partitions(kafka, topics.commandResults()));
         List<TopicPartition> all = new ArrayList<>(fromStart);
         all.addAll(fromEnd);
         kafka.assign(all);
@@ -99,6 +117,12 @@ public final class KafkaConsoleFeed implements AutoCloseable {
         console.feedHealthy(true);
         log.info("Console feed reading {} alarm partitions from the beginning ({} records to catch up)",
                 alarmPartitions.size(), historyEnd.values().stream().mapToLong(Long::longValue).sum());
+    }
+
+    private void attachLiveValues(Consumer<String, byte[]> kafka) {
+        List<TopicPartition> telemetry = partitions(kafka, topics.telemetry());
+        kafka.assign(telemetry);
+        kafka.seekToEnd(telemetry);
     }
 
     private void checkHistoryLoaded(Consumer<String, byte[]> kafka) {
@@ -134,6 +158,7 @@ public final class KafkaConsoleFeed implements AutoCloseable {
 
     @Override
     public void close() {
+        liveValues.close();
         reader.close();
     }
 }
