@@ -477,7 +477,8 @@ public final class ConsoleServer implements ConsoleFeed, AutoCloseable {
     }
 
     private void pushChangedSensors() {
-        List<LiveSensorValues.Sensor> changed = sensors.drainChanged();
+        List<LiveSensorValues.Sensor> changed = sensors.drainChanged(siteId -> consoles.stream()
+                .anyMatch(console -> console.watchesSites && console.viewer.coversSite(siteId)));
         if (changed.isEmpty()) {
             return;
         }

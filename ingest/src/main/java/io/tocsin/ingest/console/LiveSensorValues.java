@@ -6,11 +6,11 @@ import io.tocsin.proto.v1.TelemetryBatch;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
  * The control-room view's memory: per sensor the latest reading and a short trend (the last {@code trendPoints}
@@ -38,6 +38,8 @@ final class LiveSensorValues {
         final double[] ring;
         int next;
         int count;
+        /** In {@code changed} already. */
+        boolean dirty;
 
         Track(String siteId, String sensorId, int points) {
             this.siteId = siteId;
@@ -59,7 +61,10 @@ final class LiveSensorValues {
     private final int maxSensors;
     /** site → sensor → track; sorted so tiles keep their places. */
     private final Map<String, Map<String, Track>> bySite = new TreeMap<>();
-    private final Set<Track> changed = new LinkedHashSet<>();
+    /** site → sensor → track again, hashed: a look-up per reading, the city's every reading (the sorted maps
+     * compared strings all the way down). */
+    private final Map<String, Map<String, Track>> lookup = new HashMap<>();
+    private final List<Track> changed = new ArrayList<>();
     private int sensors;
     private long ignored;
 
@@ -71,16 +76,21 @@ final class LiveSensorValues {
     /** Takes the readings of a batch; returns how many readings were ignored because the bound was reached. */
     int add(TelemetryBatch batch) {
         int dropped = 0;
+        String siteId = batch.getSiteId();
+        Map<String, Track> site = lookup.get(siteId);
         for (Reading reading : batch.getReadingsList()) {
-            Map<String, Track> site = bySite.computeIfAbsent(batch.getSiteId(), s -> new TreeMap<>());
-            Track track = site.get(reading.getSensorId());
+            Track track = site == null ? null : site.get(reading.getSensorId());
             if (track == null) {
                 if (sensors >= maxSensors) {
                     dropped++;
                     continue;
                 }
-                track = new Track(batch.getSiteId(), reading.getSensorId(), trendPoints);
+                if (site == null) {
+                    site = lookup.computeIfAbsent(siteId, s -> new HashMap<>());
+                }
+                track = new Track(siteId, reading.getSensorId(), trendPoints);
                 site.put(reading.getSensorId(), track);
+                bySite.computeIfAbsent(siteId, s -> new TreeMap<>()).put(reading.getSensorId(), track);
                 sensors++;
             }
             if (reading.getTimestampMs() < track.timestampMs) {
@@ -94,7 +104,10 @@ final class LiveSensorValues {
             track.ring[track.next] = reading.getValue();
             track.next = (track.next + 1) % track.ring.length;
             track.count = Math.min(track.count + 1, track.ring.length);
-            changed.add(track);
+            if (!track.dirty) {
+                track.dirty = true;
+                changed.add(track);
+            }
         }
         ignored += dropped;
         return dropped;
@@ -113,8 +126,21 @@ final class LiveSensorValues {
 
     /** The sensors that changed since the last call, and forgets them. */
     List<Sensor> drainChanged() {
-        List<Sensor> result = new ArrayList<>(changed.size());
-        changed.forEach(track -> result.add(track.snapshot()));
+        return drainChanged(siteId -> true);
+    }
+
+    /**
+     * The sensors of the wanted sites that changed since the last call, and forgets every change: a sensor nobody
+     * watches is not copied (at city load, most are not).
+     */
+    List<Sensor> drainChanged(Predicate<String> wantedSite) {
+        List<Sensor> result = new ArrayList<>();
+        for (Track track : changed) {
+            track.dirty = false;
+            if (wantedSite.test(track.siteId)) {
+                result.add(track.snapshot());
+            }
+        }
         changed.clear();
         return result;
     }

@@ -36,6 +36,24 @@ class LiveSensorValuesTest {
         assertThat(values.visibleTo(new Viewer("station-09", Set.of("works-2"), false))).isEmpty();
     }
 
+    @Test
+    void onlyTheChangesOfWantedSitesAreCopiedAndEveryChangeIsForgottenOnce() {
+        LiveSensorValues values = new LiveSensorValues(5, 10);
+        values.add(batch("park-1", "gas-02", 1_000, 1));
+        values.add(batch("works-2", "smoke-01", 1_000, 0));
+        values.add(batch("park-1", "gas-01", 1_000, 2));
+        values.add(batch("park-1", "gas-02", 2_000, 3));
+
+        assertThat(values.drainChanged("park-1"::equals)).extracting(LiveSensorValues.Sensor::sensorId)
+                .containsExactly("gas-02", "gas-01");
+        assertThat(values.drainChanged()).as("works-2's change was forgotten with the others").isEmpty();
+
+        values.add(batch("park-1", "gas-02", 3_000, 4));
+        assertThat(values.drainChanged()).extracting(LiveSensorValues.Sensor::value).containsExactly(4.0);
+        assertThat(values.visibleTo(everyone)).as("tiles in site and sensor order, whatever the arrival order")
+                .extracting(LiveSensorValues.Sensor::sensorId).containsExactly("gas-01", "gas-02", "smoke-01");
+    }
+
     private static TelemetryBatch batch(String site, String sensor, long t, double value) {
         return TelemetryBatch.newBuilder().setSiteId(site).setDeviceId("gw-1").setSequence(t)
                 .addReadings(Reading.newBuilder().setSensorId(sensor).setTimestampMs(t).setValue(value)
