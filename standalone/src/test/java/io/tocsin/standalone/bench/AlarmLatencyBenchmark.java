@@ -70,6 +70,9 @@ import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
  * print as a table with the machine's load average, which matters on a shared machine. The CPU column counts the
  * platform's process and its children (the time-series process, {@link Platform.TimeSeriesPlacement}); with
  * {@code -Dbench.timeSeries=IN_PROCESS} the history side runs in the platform's JVM instead, for an A/B.
+ * {@code -Dbench.checkpointSeconds=N} sets the jobs' checkpoint interval (default the platform's), and
+ * {@code -Dbench.probeLog=file.csv} writes every probe's send time and latencies, to line slow probes up with
+ * checkpoints and garbage collections.
  *
  * <pre>
  * ./mvnw -B -q -o test-compile -pl standalone -Dtocsin.target=target-h5
@@ -89,7 +92,8 @@ public final class AlarmLatencyBenchmark {
     private static final Duration STRAGGLERS = Duration.ofSeconds(120);
 
     /** What one load level measured, summarised once the stragglers had their chance. */
-    private record LevelRun(int level, double achieved, boolean drained, double cpu, List<String> probes,
+    private record LevelRun(int level, double achieved, boolean drained, double cpu, double childCpu,
+                            List<String> probes,
                             String loadAverage, String historyBehind) {
     }
 
@@ -122,7 +126,12 @@ public final class AlarmLatencyBenchmark {
 
     /** CPU time of this process and of its children (the time-series process), in nanoseconds. */
     private static long cpuNanos(OperatingSystemMXBean os) {
-        return os.getProcessCpuTime() + ProcessHandle.current().descendants()
+        return os.getProcessCpuTime() + childCpuNanos();
+    }
+
+    /** CPU time of this process's children only. */
+    private static long childCpuNanos() {
+        return ProcessHandle.current().descendants()
                 .mapToLong(child -> child.info().totalCpuDuration().map(Duration::toNanos).orElse(0L))
                 .sum();
     }
@@ -136,6 +145,8 @@ public final class AlarmLatencyBenchmark {
                 .registry(new RegistryFileText("latency bench registry", registry))
                 .timeSeries(Platform.TimeSeriesPlacement.valueOf(System.getProperty("bench.timeSeries",
                         Platform.TimeSeriesPlacement.OWN_PROCESS.name())))
+                .checkpointInterval(Duration.ofSeconds(Long.getLong("bench.checkpointSeconds",
+                        Platform.Settings.DEFAULT_CHECKPOINT_INTERVAL.toSeconds())))
                 .build();
         List<String> rows = new ArrayList<>();
         List<LevelRun> runs = new ArrayList<>();
@@ -177,6 +188,7 @@ public final class AlarmLatencyBenchmark {
                 long readings0 = loadReadingsAcknowledged.sum();
                 long t0 = System.nanoTime();
                 long cpu0 = cpuNanos(os);
+                long childCpu0 = childCpuNanos();
                 List<String> levelProbes = new ArrayList<>();
                 long intervalNanos = (long) (1e9 / probesPerSecond);
                 for (int i = 0; i < probes; i++) {
@@ -195,12 +207,13 @@ public final class AlarmLatencyBenchmark {
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 double achieved = (loadReadingsAcknowledged.sum() - readings0) / seconds;
                 double cpu = (cpuNanos(os) - cpu0) / 1e9 / seconds;
+                double childCpu = (childCpuNanos() - childCpu0) / 1e9 / seconds;
                 String historyBehind = historyBehind(platform.timeSeriesUrl());
                 long deadline = System.nanoTime() + GRACE.toNanos();
                 while (System.nanoTime() < deadline && !levelProbes.stream().allMatch(probeArrivedNanos::containsKey)) {
                     TimeUnit.MILLISECONDS.sleep(50); // polling for stragglers, bounded by the grace period
                 }
-                LevelRun run = new LevelRun(level, achieved, drained, cpu, levelProbes, loadAverage(),
+                LevelRun run = new LevelRun(level, achieved, drained, cpu, childCpu, levelProbes, loadAverage(),
                         historyBehind);
                 runs.add(run);
                 System.out.println(summarise(run));
@@ -232,10 +245,15 @@ public final class AlarmLatencyBenchmark {
         System.out.println("| background target | achieved readings/s | backlog drained | probes | p50 | p99 | max "
                 + "| later than 20 s | lost "
                 + "| device->telemetry in Kafka (ingest) p50/p99 ms | ->alarm in Kafka (alarm job) p50/p99 ms "
-                + "| ->station (fan-out, MQTT) p50/p99 ms | CPU of the platform's processes (cores) | load average 1/5/15 "
+                + "| ->station (fan-out, MQTT) p50/p99 ms | CPU of the platform's processes, of which history (cores) "
+                + "| load average 1/5/15 "
                 + "| history behind at the level's end |");
         System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         rows.forEach(System.out::println);
+        String probeLog = System.getProperty("bench.probeLog");
+        if (probeLog != null) {
+            writeProbeLog(Path.of(probeLog), runs);
+        }
         if (webSocketConnected) {
             System.out.println();
             System.out.println("Alarm latency, device publish -> web console (WebSocket, logged in as " + STATION + ")");
@@ -245,6 +263,30 @@ public final class AlarmLatencyBenchmark {
         } else {
             System.out.println("Web console (WebSocket): not measured: the platform started no station console.");
         }
+    }
+
+    /**
+     * One line per probe, to line the slow ones up with garbage collections ({@code -Xlog:gc}) and checkpoints:
+     * level, sensor, wall-clock send time (ms), total, device->telemetry in Kafka and ->alarm in Kafka (ms; -1 when
+     * not seen).
+     */
+    private void writeProbeLog(Path file, List<LevelRun> runs) throws java.io.IOException {
+        List<String> lines = new ArrayList<>();
+        lines.add("level,sensor,sent_wall_ms,total_ms,to_telemetry_ms,to_alarm_ms");
+        for (LevelRun run : runs) {
+            for (String sensor : run.probes()) {
+                Long arrived = probeArrivedNanos.get(sensor);
+                long sentMs = probeSentWallMs.get(sensor);
+                Long telemetryMs = probeTelemetryInKafkaMs.get(sensor);
+                Long alarmMs = probeInKafkaMs.get(sensor);
+                lines.add(String.format("%d,%s,%d,%.1f,%d,%d", run.level(), sensor, sentMs,
+                        arrived == null ? -1 : (arrived - probeSentNanos.get(sensor)) / 1e6,
+                        telemetryMs == null ? -1 : telemetryMs - sentMs,
+                        alarmMs == null || telemetryMs == null ? -1 : alarmMs - telemetryMs));
+            }
+        }
+        Files.write(file, lines);
+        System.out.println("Probe log: " + file.toAbsolutePath());
     }
 
     private String webSocketRow(LevelRun run) {
@@ -355,9 +397,10 @@ public final class AlarmLatencyBenchmark {
         LatencyRecorder.Percentiles j = job.percentiles();
         LatencyRecorder.Percentiles f = fanout.percentiles();
         return String.format("| %,d | %,.0f | %s | %d | %.1f ms | %.1f ms | %.1f ms | %d | %d | %.0f / %.0f "
-                        + "| %.0f / %.0f | %.0f / %.0f | %.2f | %s | %s |", run.level(), run.achieved(),
+                        + "| %.0f / %.0f | %.0f / %.0f | %.2f, %.2f | %s | %s |", run.level(), run.achieved(),
                 run.drained() ? "yes" : "NO", sensors.size(), p.p50Ms(), p.p99Ms(), p.maxMs(), late, lost,
-                i.p50Ms(), i.p99Ms(), j.p50Ms(), j.p99Ms(), f.p50Ms(), f.p99Ms(), run.cpu(), run.loadAverage(),
+                i.p50Ms(), i.p99Ms(), j.p50Ms(), j.p99Ms(), f.p50Ms(), f.p99Ms(), run.cpu(), run.childCpu(),
+                run.loadAverage(),
                 run.historyBehind());
     }
 
@@ -421,6 +464,10 @@ public final class AlarmLatencyBenchmark {
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        // Only the records' Kafka timestamps are used, so fetching in large batches changes no figure; a fetch
+        // per gateway batch would spend the platform's broker CPU on the harness.
+        props.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 256 * 1024);
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 250);
         Thread t = new Thread(() -> {
             try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props)) {
                 String telemetryTopic = Platform.Topics.standard().telemetry();
