@@ -132,8 +132,10 @@ public final class SensorAlarmEngine {
         if (usable && window != null) {
             window.push(t, reading.value(), windowMs);
         }
+        // The state's own string when the device is the same: a reading's strings are new objects, and keeping
+        // one per sensor in long-lived state makes the garbage collector copy it (the state outlives the reading).
         String deviceId = reading.deviceId() == null || reading.deviceId().isEmpty()
-                ? state.deviceId() : reading.deviceId();
+                || reading.deviceId().equals(state.deviceId()) ? state.deviceId() : reading.deviceId();
         SensorAlarmState base = new SensorAlarmState(state.siteId(), deviceId, state.sensorId(), t, window, slots);
         List<AlarmTransition> out = null;
         for (int i = 0; i < rules.length; i++) {

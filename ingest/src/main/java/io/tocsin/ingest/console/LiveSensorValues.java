@@ -96,9 +96,15 @@ final class LiveSensorValues {
             if (reading.getTimestampMs() < track.timestampMs) {
                 continue; // a late resend from a gateway's buffer: the tile shows the newest reading
             }
-            track.deviceId = batch.getDeviceId();
+            // Strings replaced only when they change: a decoded batch's strings are new objects, and a tile that
+            // kept them would make the garbage collector copy every reading's (the tiles outlive the readings).
+            if (!batch.getDeviceId().equals(track.deviceId)) {
+                track.deviceId = batch.getDeviceId();
+            }
+            if (!reading.getUnit().equals(track.unit)) {
+                track.unit = reading.getUnit();
+            }
             track.value = reading.getValue();
-            track.unit = reading.getUnit();
             track.quality = reading.getQuality();
             track.timestampMs = reading.getTimestampMs();
             track.ring[track.next] = reading.getValue();

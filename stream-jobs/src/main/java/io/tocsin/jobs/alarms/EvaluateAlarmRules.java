@@ -203,8 +203,7 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
             voteInZones(engine, current, next, reading.timestampMs(), setup.zones(), ctx);
             // Written every time: the reading time (silence), the clock and the sample window change with every
             // reading; so does the deadline, kept exact per sensor (the site timer may be earlier, see below).
-            SensorClock c = withDeadline(engine, next, new SensorClock(reading.timestampMs(), now,
-                    SensorClock.NO_TIMER));
+            SensorClock c = freshClock(engine, next, reading.timestampMs(), now);
             sensors.put(reading.sensorId(), new SensorRuleState(next, c));
             earliestDue = earlier(earliestDue, c.timerAtMs());
         }
@@ -337,6 +336,17 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
         long deadline = engine.nextDeadline(s);
         long due = deadline == Long.MAX_VALUE ? SensorClock.NO_TIMER : c.processingTimeOf(deadline);
         return due == c.timerAtMs() ? c : c.withTimer(due);
+    }
+
+    /**
+     * The clock of a sensor whose reading of {@code readingTimeMs} arrived at {@code arrivalMs}, with the processing
+     * time of the engine's next deadline for {@code s}: what {@link #withDeadline} gives for a new clock, made as one
+     * object (this runs for every reading, and every sensor has a deadline: its silence time).
+     */
+    static SensorClock freshClock(SensorAlarmEngine engine, SensorAlarmState s, long readingTimeMs, long arrivalMs) {
+        long deadline = engine.nextDeadline(s);
+        return new SensorClock(readingTimeMs, arrivalMs,
+                deadline == Long.MAX_VALUE ? SensorClock.NO_TIMER : arrivalMs + (deadline - readingTimeMs));
     }
 
     private static long earlier(long a, long b) {

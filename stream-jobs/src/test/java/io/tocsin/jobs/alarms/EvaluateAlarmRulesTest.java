@@ -343,4 +343,23 @@ class EvaluateAlarmRulesTest {
                 .as("due at the same time: in no particular order")
                 .containsExactlyInAnyOrder("park-1/gas-01/gas-silent/1", "park-1/gas-02/gas-silent/1");
     }
+
+    /** The one-object clock of every reading is the clock {@code withDeadline} would give a new one, skew included. */
+    @Test
+    void aFreshClockCarriesTheSameDeadlineAsWithDeadline() {
+        io.tocsin.rules.engine.SensorAlarmEngine engine = io.tocsin.rules.config.RuleFileLoader.loadDefault()
+                .engineFor("example-plant", "gas-tank-07");
+        // The gateway's clock is 5 s behind the task's: the deadline is on the sensor's clock.
+        long readingTime = 1_790_000_000_000L;
+        long arrival = readingTime + 5_000;
+        io.tocsin.rules.engine.SensorAlarmState state = engine.onReading(null, new SensorReading("example-plant",
+                "gw-1", "gas-tank-07", readingTime, 40, ReadingQuality.GOOD)).state();
+
+        SensorClock fresh = EvaluateAlarmRules.freshClock(engine, state, readingTime, arrival);
+
+        assertThat(fresh).isEqualTo(EvaluateAlarmRules.withDeadline(engine, state,
+                new SensorClock(readingTime, arrival, SensorClock.NO_TIMER)));
+        assertThat(fresh.timerAtMs()).isEqualTo(arrival + (engine.nextDeadline(state) - readingTime))
+                .isNotEqualTo(SensorClock.NO_TIMER);
+    }
 }
