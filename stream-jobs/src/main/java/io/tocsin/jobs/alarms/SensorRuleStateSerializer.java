@@ -7,7 +7,9 @@ import io.tocsin.rules.rate.SampleWindow;
 import java.io.IOException;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.api.java.typeutils.runtime.PojoSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -27,7 +29,9 @@ import org.apache.flink.core.memory.DataOutputView;
  * window if any, the slots with every field of {@link AlarmSlot}), then the clock's three times. Strings are
  * {@link Utf8Strings}; {@link AlarmState} is written as its ordinal (SensorRuleStateSerializerTest pins the order
  * and counts the records' fields, so a new field cannot be forgotten here). This format is in checkpoints and
- * savepoints: change it only with a new {@link Snapshot} version that reads the old one.
+ * savepoints: change it only with a new {@link Snapshot} version that reads the old one. Checkpoints written before
+ * this serializer existed (Flink's POJO serializer) are migrated: read with the POJO serializer they name, written
+ * in this format from the next checkpoint on.
  */
 public final class SensorRuleStateSerializer extends TypeSerializer<SensorRuleState> {
 
@@ -252,6 +256,19 @@ public final class SensorRuleStateSerializer extends TypeSerializer<SensorRuleSt
 
         public Snapshot() {
             super(SensorRuleStateSerializer::new);
+        }
+
+        /**
+         * State written by Flink's POJO serializer (the rules stage before this serializer) is migrated, not
+         * refused: a refusal would keep the alarm job from starting on its last checkpoint after an upgrade.
+         */
+        @Override
+        public TypeSerializerSchemaCompatibility<SensorRuleState> resolveSchemaCompatibility(
+                TypeSerializerSnapshot<SensorRuleState> oldSerializerSnapshot) {
+            if (oldSerializerSnapshot instanceof PojoSerializerSnapshot) {
+                return TypeSerializerSchemaCompatibility.compatibleAfterMigration();
+            }
+            return super.resolveSchemaCompatibility(oldSerializerSnapshot);
         }
     }
 }
