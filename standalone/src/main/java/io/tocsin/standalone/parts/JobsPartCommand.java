@@ -11,17 +11,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.JobID;
-import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.RestOptions;
-import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -139,20 +136,6 @@ public final class JobsPartCommand implements Callable<Integer> {
         pipeline.accept(env);
         StreamGraph graph = env.getStreamGraph();
         graph.setJobName(jobName);
-        Optional<Path> restoreFrom = LatestCheckpoint.in(jobCheckpoints);
-        restoreFrom.ifPresent(chk -> graph.setSavepointRestoreSettings(
-                SavepointRestoreSettings.forPath(chk.toUri().toString(), false)));
-        JobID id = cluster.submitJob(graph).get(TIMEOUT_S, TimeUnit.SECONDS).getJobID();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
-        JobStatus status;
-        while ((status = cluster.getJobStatus(id).get(TIMEOUT_S, TimeUnit.SECONDS)) != JobStatus.RUNNING) {
-            if (status.isGloballyTerminalState() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("Flink job " + jobName + " did not start: " + status);
-            }
-            TimeUnit.MILLISECONDS.sleep(50); // polling the job status, nothing to wait on
-        }
-        log.info("Flink job {} running ({}), {}", jobName, id,
-                restoreFrom.map(chk -> "restored from " + chk).orElse("no checkpoint to restore: fresh state"));
-        return id;
+        return CheckpointedJobStart.start(cluster, graph, jobCheckpoints, Duration.ofSeconds(TIMEOUT_S));
     }
 }
