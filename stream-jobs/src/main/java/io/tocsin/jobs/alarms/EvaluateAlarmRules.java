@@ -203,7 +203,7 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
             voteInZones(engine, current, next, reading.timestampMs(), setup.zones(), ctx);
             // Written every time: the reading time (silence), the clock and the sample window change with every
             // reading; so does the deadline, kept exact per sensor (the site timer may be earlier, see below).
-            SensorClock c = freshClock(engine, next, reading.timestampMs(), now);
+            SensorClock c = SensorClock.forReading(reading.timestampMs(), now, engine.nextDeadline(next));
             sensors.put(reading.sensorId(), new SensorRuleState(next, c));
             earliestDue = earlier(earliestDue, c.timerAtMs());
         }
@@ -243,7 +243,7 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
         SensorClock c = stored == null // a command on a sensor never heard of (suppressed before commissioning)
                 ? new SensorClock(command.atMs(), now, SensorClock.NO_TIMER)
                 : stored.clock();
-        c = withDeadline(engine, outcome.state(), c);
+        c = c.withDeadline(engine.nextDeadline(outcome.state()));
         sensors.put(command.sensorId(), new SensorRuleState(outcome.state(), c));
         keepSiteTimerNoLaterThan(c.timerAtMs(), ctx.timerService());
     }
@@ -287,7 +287,7 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
                 RuleOutcome<SensorAlarmState> outcome = engine.evaluateAt(current, now);
                 emitter.emit(outcome.transitions(), registry, out);
                 voteInZones(engine, current, outcome.state(), now, setup.zones(), ctx);
-                c = withDeadline(engine, outcome.state(), c);
+                c = c.withDeadline(engine.nextDeadline(outcome.state()));
                 sensors.put(e.getKey(), new SensorRuleState(outcome.state(), c));
                 next = earlier(next, c.timerAtMs());
             }
@@ -326,27 +326,6 @@ public class EvaluateAlarmRules extends KeyedBroadcastProcessFunction<String, Se
             siteSetups.put(sensorId, setup);
         }
         return setup;
-    }
-
-    /**
-     * {@code c} with the processing time of the engine's next deadline for {@code s} ({@link SensorClock#NO_TIMER}
-     * for none) as its timer: the sensor's own deadline, exact. The site's timer is set from these.
-     */
-    static SensorClock withDeadline(SensorAlarmEngine engine, SensorAlarmState s, SensorClock c) {
-        long deadline = engine.nextDeadline(s);
-        long due = deadline == Long.MAX_VALUE ? SensorClock.NO_TIMER : c.processingTimeOf(deadline);
-        return due == c.timerAtMs() ? c : c.withTimer(due);
-    }
-
-    /**
-     * The clock of a sensor whose reading of {@code readingTimeMs} arrived at {@code arrivalMs}, with the processing
-     * time of the engine's next deadline for {@code s}: what {@link #withDeadline} gives for a new clock, made as one
-     * object (this runs for every reading, and every sensor has a deadline: its silence time).
-     */
-    static SensorClock freshClock(SensorAlarmEngine engine, SensorAlarmState s, long readingTimeMs, long arrivalMs) {
-        long deadline = engine.nextDeadline(s);
-        return new SensorClock(readingTimeMs, arrivalMs,
-                deadline == Long.MAX_VALUE ? SensorClock.NO_TIMER : arrivalMs + (deadline - readingTimeMs));
     }
 
     private static long earlier(long a, long b) {

@@ -167,17 +167,7 @@ public class VoteInZone extends KeyedBroadcastProcessFunction<String, ZoneInput,
 
     /** One timer per zone, at the zone alarm's next deadline (a delay running out, a shelve expiring). */
     private void reschedule(ZoneVoting voting, AlarmSlot s, SensorClock c, TimerService timers) throws Exception {
-        long deadline = voting.nextDeadline(s);
-        long at = deadline == Long.MAX_VALUE ? SensorClock.NO_TIMER : c.processingTimeOf(deadline);
-        if (at != c.timerAtMs()) {
-            if (c.timerAtMs() != SensorClock.NO_TIMER) {
-                timers.deleteProcessingTimeTimer(c.timerAtMs());
-            }
-            if (at != SensorClock.NO_TIMER) {
-                timers.registerProcessingTimeTimer(at);
-            }
-        }
-        clock.update(c.withTimer(at));
+        clock.update(c.withOnlyTimerAt(voting.nextDeadline(s), timers));
     }
 
     private void onCommand(ZoneInput input, ZoneEntry zone, SiteRegistry registry, long now, ReadOnlyContext ctx,

@@ -344,7 +344,10 @@ class EvaluateAlarmRulesTest {
                 .containsExactlyInAnyOrder("park-1/gas-01/gas-silent/1", "park-1/gas-02/gas-silent/1");
     }
 
-    /** The one-object clock of every reading is the clock {@code withDeadline} would give a new one, skew included. */
+    /**
+     * The one-object clock of every reading ({@code SensorClock.forReading}) is the clock {@code withDeadline} gives
+     * a new one, skew included.
+     */
     @Test
     void aFreshClockCarriesTheSameDeadlineAsWithDeadline() {
         io.tocsin.rules.engine.SensorAlarmEngine engine = io.tocsin.rules.config.RuleFileLoader.loadDefault()
@@ -355,10 +358,10 @@ class EvaluateAlarmRulesTest {
         io.tocsin.rules.engine.SensorAlarmState state = engine.onReading(null, new SensorReading("example-plant",
                 "gw-1", "gas-tank-07", readingTime, 40, ReadingQuality.GOOD)).state();
 
-        SensorClock fresh = EvaluateAlarmRules.freshClock(engine, state, readingTime, arrival);
+        SensorClock fresh = SensorClock.forReading(readingTime, arrival, engine.nextDeadline(state));
 
-        assertThat(fresh).isEqualTo(EvaluateAlarmRules.withDeadline(engine, state,
-                new SensorClock(readingTime, arrival, SensorClock.NO_TIMER)));
+        assertThat(fresh).isEqualTo(new SensorClock(readingTime, arrival, SensorClock.NO_TIMER)
+                .withDeadline(engine.nextDeadline(state)));
         assertThat(fresh.timerAtMs()).isEqualTo(arrival + (engine.nextDeadline(state) - readingTime))
                 .isNotEqualTo(SensorClock.NO_TIMER);
     }
