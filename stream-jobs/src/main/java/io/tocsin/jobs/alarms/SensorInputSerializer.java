@@ -37,7 +37,7 @@ public final class SensorInputSerializer extends TypeSerializer<SensorInput> {
     private static final ReadingQuality[] QUALITIES = ReadingQuality.values();
     private static final AlarmCommand.Type[] COMMAND_TYPES = AlarmCommand.Type.values();
 
-    private transient Utf8Strings strings;
+    private final Utf8Strings strings = new Utf8Strings();
 
     @Override
     public boolean isImmutableType() {
@@ -76,14 +76,14 @@ public final class SensorInputSerializer extends TypeSerializer<SensorInput> {
         List<SensorReading> readings = input.readings();
         AlarmCommand c = input.command();
         out.writeByte((readings != null ? HAS_READINGS : 0) | (c != null ? HAS_COMMAND : 0));
-        writeString(input.siteId(), out);
-        writeString(input.deviceId(), out);
+        Utf8Strings.write(input.siteId(), out);
+        Utf8Strings.write(input.deviceId(), out);
         if (readings != null) {
             int n = readings.size();
             out.writeInt(n);
             for (int i = 0; i < n; i++) {
                 SensorReading r = readings.get(i);
-                writeString(r.sensorId(), out);
+                Utf8Strings.write(r.sensorId(), out);
                 out.writeLong(r.timestampMs());
                 out.writeDouble(r.value());
                 out.writeByte(r.quality() == null ? NO_ENUM : r.quality().ordinal());
@@ -91,16 +91,16 @@ public final class SensorInputSerializer extends TypeSerializer<SensorInput> {
         }
         if (c != null) {
             out.writeByte(c.type().ordinal());
-            writeString(c.siteId(), out);
-            writeString(c.sensorId(), out);
-            writeString(c.ruleId(), out);
-            writeString(c.alarmId(), out);
-            writeString(c.actor(), out);
-            writeString(c.comment(), out);
+            Utf8Strings.write(c.siteId(), out);
+            Utf8Strings.write(c.sensorId(), out);
+            Utf8Strings.write(c.ruleId(), out);
+            Utf8Strings.write(c.alarmId(), out);
+            Utf8Strings.write(c.actor(), out);
+            Utf8Strings.write(c.comment(), out);
             out.writeLong(c.atMs());
             out.writeLong(c.untilMs());
         }
-        writeString(input.commandId(), out);
+        Utf8Strings.write(input.commandId(), out);
     }
 
     @Override
@@ -109,13 +109,13 @@ public final class SensorInputSerializer extends TypeSerializer<SensorInput> {
         if (flags == NULL_RECORD) {
             return null;
         }
-        String siteId = readString(in);
-        String deviceId = readString(in);
+        String siteId = strings.read(in);
+        String deviceId = strings.read(in);
         List<SensorReading> readings = null;
         if ((flags & HAS_READINGS) != 0) {
             SensorReading[] batch = new SensorReading[in.readInt()];
             for (int i = 0; i < batch.length; i++) {
-                String sensorId = readString(in);
+                String sensorId = strings.read(in);
                 long timestampMs = in.readLong();
                 double value = in.readDouble();
                 int quality = in.readUnsignedByte();
@@ -128,17 +128,17 @@ public final class SensorInputSerializer extends TypeSerializer<SensorInput> {
         AlarmCommand command = null;
         if ((flags & HAS_COMMAND) != 0) {
             AlarmCommand.Type type = COMMAND_TYPES[in.readUnsignedByte()];
-            String commandSiteId = readString(in);
-            String sensorId = readString(in);
-            String ruleId = readString(in);
-            String alarmId = readString(in);
-            String actor = readString(in);
-            String comment = readString(in);
+            String commandSiteId = strings.read(in);
+            String sensorId = strings.read(in);
+            String ruleId = strings.read(in);
+            String alarmId = strings.read(in);
+            String actor = strings.read(in);
+            String comment = strings.read(in);
             long atMs = in.readLong();
             long untilMs = in.readLong();
             command = new AlarmCommand(type, commandSiteId, sensorId, ruleId, alarmId, actor, comment, atMs, untilMs);
         }
-        return new SensorInput(siteId, deviceId, readings, command, readString(in));
+        return new SensorInput(siteId, deviceId, readings, command, strings.read(in));
     }
 
     @Override
@@ -149,17 +149,6 @@ public final class SensorInputSerializer extends TypeSerializer<SensorInput> {
     @Override
     public void copy(DataInputView source, DataOutputView target) throws IOException {
         serialize(deserialize(source), target);
-    }
-
-    private static void writeString(String s, DataOutputView out) throws IOException {
-        Utf8Strings.write(s, out);
-    }
-
-    private String readString(DataInputView in) throws IOException {
-        if (strings == null) {
-            strings = new Utf8Strings(); // transient: null after the serializer itself was deserialized
-        }
-        return strings.read(in);
     }
 
     /** The read buffer makes the serializer stateful: one instance per thread. */

@@ -44,7 +44,7 @@ public final class SensorRuleStateSerializer extends TypeSerializer<SensorRuleSt
 
     private static final AlarmState[] STATES = AlarmState.values();
 
-    private transient Utf8Strings strings;
+    private final Utf8Strings strings = new Utf8Strings();
 
     @Override
     public boolean isImmutableType() {
@@ -154,9 +154,9 @@ public final class SensorRuleStateSerializer extends TypeSerializer<SensorRuleSt
         }
         SensorAlarmState alarms = null;
         if ((flags & HAS_ALARMS) != 0) {
-            String siteId = readString(in);
-            String deviceId = readString(in);
-            String sensorId = readString(in);
+            String siteId = strings.read(in);
+            String deviceId = strings.read(in);
+            String sensorId = strings.read(in);
             long lastReadingMs = in.readLong();
             SampleWindow window = (flags & HAS_WINDOW) != 0 ? readWindow(in) : null;
             AlarmSlot[] slots = new AlarmSlot[in.readInt()];
@@ -194,7 +194,7 @@ public final class SensorRuleStateSerializer extends TypeSerializer<SensorRuleSt
     }
 
     private AlarmSlot readSlot(DataInputView in) throws IOException {
-        String ruleId = readString(in);
+        String ruleId = strings.read(in);
         boolean condition = in.readBoolean();
         long pendingSinceMs = in.readLong();
         AlarmState state = STATES[in.readUnsignedByte()];
@@ -221,13 +221,6 @@ public final class SensorRuleStateSerializer extends TypeSerializer<SensorRuleSt
     @Override
     public void copy(DataInputView source, DataOutputView target) throws IOException {
         serialize(deserialize(source), target);
-    }
-
-    private String readString(DataInputView in) throws IOException {
-        if (strings == null) {
-            strings = new Utf8Strings(); // transient: null after the serializer itself was deserialized
-        }
-        return strings.read(in);
     }
 
     /** The read buffer makes the serializer stateful: one instance per thread. */
