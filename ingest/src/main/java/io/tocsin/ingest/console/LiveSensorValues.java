@@ -130,11 +130,6 @@ final class LiveSensorValues {
         return result;
     }
 
-    /** The sensors that changed since the last call, and forgets them. */
-    List<Sensor> drainChanged() {
-        return drainChanged(siteId -> true);
-    }
-
     /**
      * The sensors of the wanted sites that changed since the last call, and forgets every change: a sensor nobody
      * watches is not copied (at city load, most are not).

@@ -6,10 +6,12 @@ import io.tocsin.proto.v1.Quality;
 import io.tocsin.proto.v1.Reading;
 import io.tocsin.proto.v1.TelemetryBatch;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 class LiveSensorValuesTest {
 
+    private static final Predicate<String> EVERY_SITE = siteId -> true;
     private final Viewer everyone = new Viewer("control-room", Set.of(), true);
 
     @Test
@@ -23,8 +25,8 @@ class LiveSensorValuesTest {
 
         assertThat(values.sensors()).isEqualTo(2);
         assertThat(values.visibleTo(everyone).get(0).trend()).containsExactly(3.0, 4.0, 5.0);
-        assertThat(values.drainChanged()).hasSize(2);
-        assertThat(values.drainChanged()).isEmpty();
+        assertThat(values.drainChanged(EVERY_SITE)).hasSize(2);
+        assertThat(values.drainChanged(EVERY_SITE)).isEmpty();
     }
 
     @Test
@@ -46,10 +48,10 @@ class LiveSensorValuesTest {
 
         assertThat(values.drainChanged("park-1"::equals)).extracting(LiveSensorValues.Sensor::sensorId)
                 .containsExactly("gas-02", "gas-01");
-        assertThat(values.drainChanged()).as("works-2's change was forgotten with the others").isEmpty();
+        assertThat(values.drainChanged(EVERY_SITE)).as("works-2's change was forgotten with the others").isEmpty();
 
         values.add(batch("park-1", "gas-02", 3_000, 4));
-        assertThat(values.drainChanged()).extracting(LiveSensorValues.Sensor::value).containsExactly(4.0);
+        assertThat(values.drainChanged(EVERY_SITE)).extracting(LiveSensorValues.Sensor::value).containsExactly(4.0);
         assertThat(values.visibleTo(everyone)).as("tiles in site and sensor order, whatever the arrival order")
                 .extracting(LiveSensorValues.Sensor::sensorId).containsExactly("gas-01", "gas-02", "smoke-01");
     }
