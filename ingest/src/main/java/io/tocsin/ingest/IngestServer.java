@@ -32,6 +32,7 @@ import io.tocsin.ingest.status.DeviceStatusWriter;
 import io.tocsin.ingest.status.KafkaDeviceStatusWriter;
 import io.tocsin.ingest.tls.TlsSettings;
 import io.tocsin.ingest.mqtt.ConnectedClients;
+import io.tocsin.ingest.pubsub.CurrentMessages;
 import io.tocsin.ingest.pubsub.RetainedMessages;
 import io.tocsin.ingest.pubsub.Sessions;
 import io.tocsin.ingest.pubsub.SubscriptionRegistry;
@@ -53,7 +54,7 @@ import java.util.concurrent.TimeUnit;
  * try (KafkaTelemetryWriter writer = new KafkaTelemetryWriter(bootstrap, "tocsin.telemetry");
  *      IngestServer server = new IngestServer(IngestConfig.defaults(), writer, meterRegistry).start();
  *      AlarmFanout alarms = new AlarmFanout(bootstrap, "tocsin.alarms", "ingest-1",
- *              server.subscriptions(), meterRegistry).start()) {
+ *              server.subscriptions(), server.currentMessages(), meterRegistry).start()) {
  *     ...
  * }
  * }</pre>
@@ -360,6 +361,11 @@ public final class IngestServer implements AutoCloseable {
     /** Who subscribed to what; also the entry point to publish to subscribers (see {@link #publish}). */
     public SubscriptionRegistry subscriptions() {
         return subscriptions;
+    }
+
+    /** Where the server's own publishers keep what a new subscription gets at once (the alarms not over). */
+    public CurrentMessages currentMessages() {
+        return retained;
     }
 
     /** The clients connected now, by client id. */

@@ -14,7 +14,8 @@ import java.util.Optional;
  * Every alarm event is published on its site's topic and on the topic of each station it is routed to (the
  * stations covering the site, or, for an escalation, the next responsible station and the control room: the
  * event's {@code station_ids}). A console subscribes to one of the two schemes, not both, or it gets each event
- * twice. Only the platform publishes under either prefix ({@link #isPlatformOnly}).
+ * twice. Only the platform publishes under either prefix ({@link #isPlatformOnly}). A new subscription to either
+ * gets first, flagged RETAIN, the latest event of every alarm on the topic that is not back to NORMAL.
  *
  * Site, device and station ids are single topic levels: non-empty, without '/', '+' or '#'.
  */

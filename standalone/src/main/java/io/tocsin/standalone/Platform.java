@@ -331,7 +331,7 @@ public final class Platform implements AutoCloseable {
         running.push(ingest);
 
         running.push(new AlarmFanout(kafka.bootstrapServers(), settings.topics().alarms(), "tocsin-ingest-fanout",
-                ingest.subscriptions(), meters).start());
+                ingest.subscriptions(), ingest.currentMessages(), meters).start());
         if (ports.console() != -1) {
             startConsole(kafka.bootstrapServers(), topics);
         }

@@ -2,6 +2,7 @@ package io.tocsin.ingest.alarms;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.handler.codec.mqtt.MqttQoS;
+import io.tocsin.ingest.pubsub.RetainedMessages;
 import io.tocsin.ingest.support.TestServer;
 import io.tocsin.ingest.support.V5Client;
 import io.tocsin.proto.MqttTopics;
@@ -10,9 +11,11 @@ import io.tocsin.proto.v1.AlarmState;
 import io.tocsin.proto.v1.Severity;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -28,6 +31,7 @@ class AlarmFanoutTest {
 
     private final MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest");
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final RetainedMessages current = new RetainedMessages(1_000, meters);
     private long nextOffset;
 
     private static AlarmEvent alarm(String siteId, String alarmId) {
@@ -41,6 +45,10 @@ class AlarmFanoutTest {
                 .setValue(42)
                 .setThreshold(20)
                 .build();
+    }
+
+    private static AlarmEvent withState(AlarmEvent event, AlarmState state) {
+        return event.toBuilder().setState(state).build();
     }
 
     private static String alarmId(byte[] payload) {
@@ -78,7 +86,7 @@ class AlarmFanoutTest {
             assertThat(qos).isEqualTo(MqttQoS.AT_LEAST_ONCE);
             published.add(topic + " " + alarmId(payload));
             return 1;
-        }, meters).start()) {
+        }, current, meters).start()) {
             await().until(() -> published.size() == 2);
             assertThat(published).containsExactly("tocsin/v1/alarms/park-north a-1", "tocsin/v1/alarms/park-south a-2");
         }
@@ -92,7 +100,7 @@ class AlarmFanoutTest {
         assignPartition();
         addRecord(alarm("park-north", "a-1").toByteArray());
 
-        try (AlarmFanout fanout = new AlarmFanout(consumer, TOPIC, (topic, payload, qos) -> 0, meters).start()) {
+        try (AlarmFanout fanout = new AlarmFanout(consumer, TOPIC, (topic, payload, qos) -> 0, current, meters).start()) {
             await().until(() -> meters.counter(AlarmFanout.UNROUTED).count() == 1);
         }
         assertThat(meters.counter(AlarmFanout.DELIVERED).count()).isZero();
@@ -111,7 +119,7 @@ class AlarmFanoutTest {
             }
             published.add(topic);
             return 1;
-        }, meters).start()) {
+        }, current, meters).start()) {
             await().until(() -> published.size() == 1);
         }
         assertThat(meters.counter(AlarmFanout.FAILED).count()).isEqualTo(1);
@@ -119,7 +127,7 @@ class AlarmFanoutTest {
 
     @Test
     void closeWithoutStartClosesTheConsumer() {
-        new AlarmFanout(consumer, TOPIC, (topic, payload, qos) -> 0, meters).close();
+        new AlarmFanout(consumer, TOPIC, (topic, payload, qos) -> 0, current, meters).close();
         assertThat(consumer.closed()).isTrue();
     }
 
@@ -132,12 +140,99 @@ class AlarmFanoutTest {
             assignPartition();
             addRecord(event);
 
-            try (AlarmFanout fanout = new AlarmFanout(consumer, TOPIC, server.server.subscriptions(), meters).start()) {
+            try (AlarmFanout fanout = new AlarmFanout(consumer, TOPIC, server.server.subscriptions(),
+                    server.server.currentMessages(), meters).start()) {
                 V5Client.Received received = station.awaitMessage();
                 assertThat(received.topic()).isEqualTo("tocsin/v1/alarms/park-north");
                 assertThat(received.qos()).isEqualTo(1);
                 assertThat(received.payload()).isEqualTo(event);
             }
+        }
+    }
+
+    /**
+     * A console that subscribes after the alarms were published (it reconnected without its session) still gets
+     * each alarm that is not over, its latest event, flagged RETAIN; an alarm back to NORMAL is not sent.
+     */
+    @Test
+    void aConsoleSubscribingLaterGetsTheAlarmsNotOverFlaggedRetain() throws Exception {
+        AlarmEvent open = alarm("park-north", "park-north/gas-03/high/1");
+        AlarmEvent openAcked = withState(open, AlarmState.ALARM_STATE_ACTIVE_ACKNOWLEDGED);
+        AlarmEvent over = alarm("park-north", "park-north/gas-04/high/1");
+        try (TestServer server = TestServer.start()) {
+            assignPartition();
+            addRecord(open.toByteArray());
+            addRecord(over.toByteArray());
+            addRecord(openAcked.toByteArray());
+            addRecord(withState(over, AlarmState.ALARM_STATE_NORMAL).toByteArray());
+            try (AlarmFanout fanout = new AlarmFanout(consumer, TOPIC, server.server.subscriptions(),
+                    server.server.currentMessages(), meters).start()) {
+                await().until(() -> meters.counter(AlarmFanout.UNROUTED).count() == 4);
+
+                try (V5Client station = V5Client.connect(server.uri(), "station-1")) {
+                    station.subscribe(MqttTopics.ALL_ALARMS, 1);
+
+                    V5Client.Received received = station.awaitMessage();
+                    assertThat(received.topic()).isEqualTo("tocsin/v1/alarms/park-north");
+                    assertThat(received.retained()).isTrue();
+                    assertThat(received.payload()).isEqualTo(openAcked.toByteArray());
+                    // The next live event comes after it, not flagged: nothing else was waiting.
+                    addRecord(withState(open, AlarmState.ALARM_STATE_RETURNED_UNACKNOWLEDGED).toByteArray());
+                    V5Client.Received next = station.awaitMessage();
+                    assertThat(next.retained()).isFalse();
+                    assertThat(AlarmEvent.parseFrom(next.payload()).getState())
+                            .isEqualTo(AlarmState.ALARM_STATE_RETURNED_UNACKNOWLEDGED);
+                }
+            }
+        }
+    }
+
+    /**
+     * After a restart of the fan-out (its group has committed offsets): what it had published is published again
+     * only once, to the consoles subscribed when the fan-out has read up to it (they may have subscribed while it
+     * read), what came after is published as new, and every alarm not over is served to new subscriptions.
+     */
+    @Test
+    void afterARestartPublishesOnlyWhatIsNewAndServesEveryAlarmNotOver() throws Exception {
+        AlarmEvent before1 = alarm("park-north", "park-north/gas-01/high/1");
+        AlarmEvent before2 = alarm("park-north", "park-north/gas-02/high/1");
+        AlarmEvent after = alarm("park-north", "park-north/gas-03/high/1");
+        try (TestServer server = TestServer.start();
+             V5Client live = V5Client.connect(server.uri(), "station-live")) {
+            live.subscribe(MqttTopics.ALL_ALARMS, 1);
+            consumer.schedulePollTask(() -> {
+                consumer.commitSync(Map.of(PARTITION, new OffsetAndMetadata(2))); // before the restart
+                consumer.rebalance(List.of(PARTITION));
+                consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));
+            });
+            addRecord(before1.toByteArray());
+            addRecord(before2.toByteArray());
+            addRecord(after.toByteArray());
+
+            try (AlarmFanout fanout = new AlarmFanout(consumer, TOPIC, server.server.subscriptions(),
+                    server.server.currentMessages(), meters).start()) {
+                // The new alarm live; the two from before the restart once, when the fan-out had read up to them
+                // (this console might have subscribed while it read them).
+                List<String> liveIds = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    liveIds.add(alarmId(live.awaitMessage().payload()));
+                }
+                assertThat(liveIds).containsExactlyInAnyOrder(before1.getAlarmId(), before2.getAlarmId(),
+                        after.getAlarmId());
+                await().until(() -> server.server.currentMessages() instanceof RetainedMessages r && r.size() == 3);
+
+                try (V5Client later = V5Client.connect(server.uri(), "station-later")) {
+                    later.subscribe(MqttTopics.ALL_ALARMS, 1);
+                    List<String> ids = new ArrayList<>();
+                    for (int i = 0; i < 3; i++) {
+                        V5Client.Received received = later.awaitMessage();
+                        assertThat(received.retained()).isTrue();
+                        ids.add(alarmId(received.payload()));
+                    }
+                    assertThat(ids).containsExactly(before1.getAlarmId(), before2.getAlarmId(), after.getAlarmId());
+                }
+            }
+            assertThat(meters.counter(AlarmFanout.DELIVERED).count()).isEqualTo(1);
         }
     }
 }

@@ -65,7 +65,8 @@ class StationAlarmTopicsTest {
             consumer.rebalance(List.of(PARTITION));
             consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));
         });
-        fanout = new AlarmFanout(consumer, ALARMS_TOPIC, server.server.subscriptions(), fanoutMeters).start();
+        fanout = new AlarmFanout(consumer, ALARMS_TOPIC, server.server.subscriptions(),
+                server.server.currentMessages(), fanoutMeters).start();
     }
 
     @AfterEach

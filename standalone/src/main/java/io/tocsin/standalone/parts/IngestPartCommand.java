@@ -42,7 +42,7 @@ public final class IngestPartCommand implements Callable<Integer> {
                      // The node name too: two ingest nodes on one host must not look like one server.
                      .serverId(DeviceStatusEvents.localServerId() + "/" + settings.node()).build().start();
              AlarmFanout fanout = new AlarmFanout(settings.bootstrap(), settings.alarmsTopic(),
-                     settings.fanoutGroup(), server.subscriptions(), meters).start()) {
+                     settings.fanoutGroup(), server.subscriptions(), server.currentMessages(), meters).start()) {
             log.info("Ingest node {} serves MQTT on {} (Kafka {}, alarms fanned out in group {})", settings.node(),
                     server.port(), settings.bootstrap(), settings.fanoutGroup());
             PartLifecycle.announceReady("ingest", "node=" + settings.node() + " mqtt=" + server.port()

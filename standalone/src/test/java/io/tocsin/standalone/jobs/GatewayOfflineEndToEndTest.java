@@ -139,7 +139,7 @@ class GatewayOfflineEndToEndTest {
                 }
                 IngestServer ingest = builder.build().start();
                 try (AlarmFanout fanout = new AlarmFanout(bootstrap, "alarms", "gateway-e2e-fanout",
-                        ingest.subscriptions(), meters).start()) {
+                        ingest.subscriptions(), ingest.currentMessages(), meters).start()) {
                     scenario.run(ingest, topics);
                 } finally {
                     ingest.close();
