@@ -11,7 +11,6 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +24,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * Carries alarm events from the Kafka alarms topic to the MQTT clients of the fire stations: each record's value,
@@ -35,20 +37,19 @@ import java.util.Set;
  *
  * <p>A console that comes back without its session (its ingest node restarted, or it reconnected to another node
  * behind the load balancer) gets, when it subscribes, every alarm on the topic that is not over: the latest event
- * of each, with the RETAIN flag set ({@link ActiveAlarmTopics}, kept as {@link CurrentMessages}). For that the
- * fan-out reads the alarms topic from its beginning at start, but publishes only what comes after the offsets its
- * consumer group had committed (what it had not yet published); the current messages are served once it has read
- * up to there, when they are also published once to the consoles subscribed at that moment (those that subscribed
- * while it was reading). Stations recognise an event they already have by its {@code alarm_id}.
+ * of each, with the RETAIN flag set ({@link ActiveAlarmTopics}, kept as {@link CurrentMessages}). After a restart
+ * (its group has committed offsets) the fan-out goes on publishing from there at once, while
+ * {@link PublishedAlarmsCatchUp} reads what came before on a consumer of its own; the alarms not over are served
+ * when it is done, and then also published once to the consoles subscribed at that moment (those that subscribed
+ * during the catch-up). Stations recognise an event they already have by its {@code alarm_id}. A new group (no
+ * committed offsets) reads and publishes the whole topic, as before, and serves from the start.
  *
  * <p>One thread polls a {@link KafkaConsumer} (an {@link AlarmTopicReader}). A record that is not a valid alarm
  * event is logged, counted ({@value #BAD}) and skipped: one bad record must never stop the alarms behind it.
  *
  * <p>Every ingest instance serves its own connected stations, so every instance needs its own consumer group id
  * (all instances must see all alarms). Offsets are committed automatically after the records were handed to the
- * MQTT side; a restart may repeat a few alarms, which stations recognise by their {@code alarm_id} (more if it
- * stops while reading the topic from its beginning, which commits offsets behind the earlier ones). A new group
- * (no committed offsets) publishes the whole topic, as before.
+ * MQTT side; a restart may repeat a few alarms, which stations recognise by their {@code alarm_id}.
  *
  * <pre>{@code
  * AlarmFanout fanout = new AlarmFanout(bootstrap, "tocsin.alarms", "tocsin-ingest-" + instanceId,
@@ -79,8 +80,12 @@ public final class AlarmFanout implements AutoCloseable {
     private final Counter failed;
     private final AlarmTopicReader reader;
     private final ActiveAlarmTopics active;
-    /** Per partition: the committed offset at the first assignment; records before it are read, not published. */
-    private final Map<TopicPartition, Long> publishFrom = new HashMap<>();
+    private final Supplier<Consumer<String, byte[]>> catchUpConsumers;
+    /** Partitions assigned at least once (live consumer's thread). */
+    private final Set<TopicPartition> seen = new HashSet<>();
+    /** Catch-ups started; and how many still run (the alarms not over are served when none does). */
+    private final List<PublishedAlarmsCatchUp> catchUps = new CopyOnWriteArrayList<>();
+    private final AtomicInteger catchUpsRunning = new AtomicInteger();
 
     /**
      * @param bootstrapServers Kafka bootstrap servers
@@ -99,57 +104,68 @@ public final class AlarmFanout implements AutoCloseable {
     public AlarmFanout(String bootstrapServers, String topic, String groupId, MessagePublisher stations,
                        CurrentMessages current, MeterRegistry meters, Map<String, Object> consumerOverrides) {
         this(new KafkaConsumer<>(consumerProperties(bootstrapServers, groupId, consumerOverrides)),
+                () -> new KafkaConsumer<>(AlarmTopicReader.consumerProperties(bootstrapServers,
+                        "tocsin-ingest-alarms-catch-up-" + groupId, null, false, consumerOverrides)),
                 topic, stations, current, meters);
     }
 
-    /** For tests: runs on a given consumer (e.g. Kafka's MockConsumer). */
-    AlarmFanout(Consumer<String, byte[]> consumer, String topic, MessagePublisher stations, CurrentMessages current,
-                MeterRegistry meters) {
+    /**
+     * For tests: runs on given consumers (e.g. Kafka's MockConsumer): {@code consumer} in the group, a new one of
+     * {@code catchUpConsumers} (without group) for each catch-up after a restart.
+     */
+    AlarmFanout(Consumer<String, byte[]> consumer, Supplier<Consumer<String, byte[]>> catchUpConsumers, String topic,
+                MessagePublisher stations, CurrentMessages current, MeterRegistry meters) {
         Objects.requireNonNull(topic, "topic");
         this.stations = Objects.requireNonNull(stations, "stations");
         this.active = new ActiveAlarmTopics(Objects.requireNonNull(current, "current"));
+        this.catchUpConsumers = Objects.requireNonNull(catchUpConsumers, "catchUpConsumers");
         this.delivered = meters.counter(DELIVERED);
         this.unrouted = meters.counter(UNROUTED);
         this.failed = meters.counter(FAILED);
         // Offsets: Kafka's auto-commit, after the records were handed to the MQTT side.
         this.reader = new AlarmTopicReader(READER, consumer, kafka -> {
-            kafka.subscribe(List.of(topic), new FromTheBeginning(kafka));
+            kafka.subscribe(List.of(topic), new CatchUpOnFirstAssignment(kafka));
             log.info("Alarm fan-out consuming {}", topic);
-        }, this::fanOut, new AlarmTopicReader.CommitPolicy() {
-            @Override
-            public void afterPoll(Consumer<String, byte[]> kafka) {
-                serveWhenCaughtUp(kafka);
-            }
-        }, meters.counter(BAD));
+        }, this::fanOut, AlarmTopicReader.CommitPolicy.NONE, meters.counter(BAD));
     }
 
     /**
-     * On a partition's first assignment: remembers the group's committed offset (where publishing resumes) and
-     * reads from the beginning, to rebuild the alarms that are not over. A later assignment of the same partition
-     * (a rebalance) resumes from the committed offset as usual.
+     * On a partition's first assignment: if the group had committed an offset there (the fan-out published up to it
+     * before a restart), a catch-up reads the partition up to it for the alarms not over; the fan-out itself goes on
+     * from the offset, as Kafka resumes it.
      */
-    private final class FromTheBeginning implements ConsumerRebalanceListener {
+    private final class CatchUpOnFirstAssignment implements ConsumerRebalanceListener {
         private final Consumer<String, byte[]> kafka;
 
-        FromTheBeginning(Consumer<String, byte[]> kafka) {
+        CatchUpOnFirstAssignment(Consumer<String, byte[]> kafka) {
             this.kafka = kafka;
         }
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             Set<TopicPartition> first = new HashSet<>(partitions);
-            first.removeAll(publishFrom.keySet());
+            first.removeAll(seen);
             if (first.isEmpty()) {
                 return;
             }
-            Map<TopicPartition, OffsetAndMetadata> committed = kafka.committed(first);
-            for (TopicPartition partition : first) {
-                OffsetAndMetadata offset = committed.get(partition);
-                publishFrom.put(partition, offset == null ? 0L : offset.offset());
+            seen.addAll(first);
+            Map<TopicPartition, Long> until = new HashMap<>();
+            kafka.committed(first).forEach((partition, offset) -> {
+                if (offset != null && offset.offset() > 0) {
+                    until.put(partition, offset.offset());
+                }
+            });
+            if (until.isEmpty()) {
+                serveWhenNoCatchUpRuns();
+                return;
             }
-            kafka.seekToBeginning(first);
-            log.info("Alarm fan-out reading {} from the beginning for the alarms not over; publishing from {}",
-                    first, publishFrom);
+            log.info("Alarm fan-out publishing from the committed offsets {}; reading what came before for the "
+                    + "alarms not over", until);
+            catchUpsRunning.incrementAndGet();
+            catchUps.add(new PublishedAlarmsCatchUp(catchUpConsumers, until, AlarmFanout.this::catchUp, () -> {
+                catchUpsRunning.decrementAndGet();
+                serveWhenNoCatchUpRuns();
+            }).start());
         }
 
         @Override
@@ -157,19 +173,25 @@ public final class AlarmFanout implements AutoCloseable {
         }
     }
 
-    /** Serves the alarms not over once every assigned partition was read up to where publishing resumed. */
-    private void serveWhenCaughtUp(Consumer<String, byte[]> kafka) {
-        if (active.serving() || publishFrom.isEmpty()) {
-            return;
+    private void serveWhenNoCatchUpRuns() {
+        if (catchUpsRunning.get() == 0 && !active.serving()) {
+            active.serve(stations);
+            log.info("Alarm fan-out: {} alarms not over, sent to consoles when they subscribe", active.size());
         }
-        for (TopicPartition partition : kafka.assignment()) {
-            Long from = publishFrom.get(partition);
-            if (from != null && kafka.position(partition) < from) {
-                return;
+    }
+
+    /** A record read by a catch-up: published before the restart, so only the alarms not over learn of it. */
+    private void catchUp(ConsumerRecord<String, byte[]> record) {
+        try {
+            AlarmEvent event = AlarmTopicReader.parse(record, AlarmEvent.parser(), "AlarmEvent");
+            if (MqttTopics.isLevel(event.getSiteId())) {
+                active.apply(event, record.value(), topicsOf(event, false), record.partition(), record.offset());
             }
+        } catch (AlarmTopicReader.BadRecord e) {
+            // Counted and logged when the fan-out met it the first time.
+            log.debug("Alarm fan-out catch-up: record {}-{}@{} skipped: {}", record.topic(), record.partition(),
+                    record.offset(), e.getMessage());
         }
-        active.serve(stations);
-        log.info("Alarm fan-out caught up: {} alarms not over, sent to consoles when they subscribe", active.size());
     }
 
     /** The consumer configuration used for a bootstrap address, group and overrides. */
@@ -192,20 +214,8 @@ public final class AlarmFanout implements AutoCloseable {
             throw new AlarmTopicReader.BadRecord(
                     "alarm " + event.getAlarmId() + " has an unusable site id '" + event.getSiteId() + "'");
         }
-        Set<String> topics = new LinkedHashSet<>();
-        topics.add(MqttTopics.alarms(event.getSiteId()));
-        for (String stationId : event.getStationIdsList()) {
-            if (MqttTopics.isLevel(stationId)) {
-                topics.add(MqttTopics.stationAlarms(stationId));
-            } else {
-                log.warn("Alarm {}: station id '{}' cannot be a topic level; published on the other topics only",
-                        event.getAlarmId(), stationId);
-            }
-        }
-        active.apply(event, value, topics);
-        if (record.offset() < publishFrom.getOrDefault(new TopicPartition(record.topic(), record.partition()), 0L)) {
-            return; // published before the restart: read only for the alarms not over
-        }
+        Set<String> topics = topicsOf(event, true);
+        active.apply(event, value, topics, record.partition(), record.offset());
         int reached = 0;
         boolean failure = false;
         for (String mqttTopic : topics) {
@@ -234,9 +244,25 @@ public final class AlarmFanout implements AutoCloseable {
         }
     }
 
+    /** The site's alarm topic and the topic of each station the event was routed to (a usable id). */
+    private static Set<String> topicsOf(AlarmEvent event, boolean warn) {
+        Set<String> topics = new LinkedHashSet<>();
+        topics.add(MqttTopics.alarms(event.getSiteId()));
+        for (String stationId : event.getStationIdsList()) {
+            if (MqttTopics.isLevel(stationId)) {
+                topics.add(MqttTopics.stationAlarms(stationId));
+            } else if (warn) {
+                log.warn("Alarm {}: station id '{}' cannot be a topic level; published on the other topics only",
+                        event.getAlarmId(), stationId);
+            }
+        }
+        return topics;
+    }
+
     /** Stops polling (waking the consumer up) and waits for the thread, which closes the consumer. */
     @Override
     public void close() {
-        reader.close();
+        reader.close(); // first: no catch-up starts after this
+        catchUps.forEach(PublishedAlarmsCatchUp::close);
     }
 }
