@@ -5,6 +5,8 @@ import io.tocsin.ingest.pubsub.CurrentMessages;
 import io.tocsin.ingest.pubsub.MessagePublisher;
 import io.tocsin.proto.v1.AlarmEvent;
 import io.tocsin.proto.v1.AlarmState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -30,6 +32,8 @@ final class ActiveAlarmTopics {
     /** An alarm's latest event (by offset in its partition) and all its topics; {@code over}: NORMAL. */
     private record Entry(byte[] latest, Set<String> topics, int partition, long offset, boolean over) {
     }
+
+    private static final Logger log = LoggerFactory.getLogger(ActiveAlarmTopics.class);
 
     private final CurrentMessages current;
     private final Map<String, Entry> byAlarmId = new LinkedHashMap<>();
@@ -87,7 +91,12 @@ final class ActiveAlarmTopics {
         byAlarmId.values().removeIf(Entry::over);
         byAlarmId.forEach((id, active) -> active.topics().forEach(topic -> {
             current.keep(topic, id, active.latest(), MqttQoS.AT_LEAST_ONCE);
-            subscribed.publish(topic, active.latest(), MqttQoS.AT_LEAST_ONCE);
+            try {
+                subscribed.publish(topic, active.latest(), MqttQoS.AT_LEAST_ONCE);
+            } catch (RuntimeException e) {
+                // One topic failing must not keep the others from their alarms (as in the fan-out).
+                log.error("Alarm {} could not be published on {} after the catch-up", id, topic, e);
+            }
         }));
     }
 
