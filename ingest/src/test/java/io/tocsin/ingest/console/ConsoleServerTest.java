@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tocsin.ingest.auth.CredentialRegistry;
 import io.tocsin.ingest.auth.Identity;
 import io.tocsin.ingest.auth.PasswordHash;
+import io.tocsin.ingest.support.StablePorts;
 import io.tocsin.proto.v1.AlarmCommandRequest;
 import io.tocsin.proto.v1.AlarmCommandResult;
 import io.tocsin.proto.v1.AlarmEvent;
@@ -65,7 +66,8 @@ class ConsoleServerTest {
             commands.add(command);
             return CompletableFuture.completedFuture(null);
         };
-        server = ConsoleServer.builder(ConsoleSettings.defaults().withBind("127.0.0.1", 0)
+        // A port outside the ephemeral range: aReconnectingPage... stops the server and binds the port again.
+        server = ConsoleServer.builder(ConsoleSettings.defaults().withBind("127.0.0.1", StablePorts.free())
                                 .withSiteNames(Map.of("park-1", "Chemical park 1")), sender, meters)
                 .credentials(registry).build().start();
     }
