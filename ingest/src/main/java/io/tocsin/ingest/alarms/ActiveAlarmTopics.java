@@ -80,8 +80,9 @@ final class ActiveAlarmTopics {
 
     /**
      * From now on every alarm not over is a current message of its topics, and every change goes there at once.
-     * Publishes each alarm not over once to the consoles subscribed now (those that subscribed during the
-     * catch-up); stations recognise an event they already had by its alarm id.
+     * Publishes each alarm not over once through {@code subscribed}, to the consoles subscribed now (after a
+     * restart: those that subscribed during the catch-up); stations recognise an event they already had by its
+     * alarm id.
      */
     synchronized void serve(MessagePublisher subscribed) {
         if (serving) {

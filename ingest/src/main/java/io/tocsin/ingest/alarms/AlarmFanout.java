@@ -17,7 +17,6 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -25,6 +24,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -70,6 +70,7 @@ public final class AlarmFanout implements AutoCloseable {
     public static final String FAILED = "tocsin.ingest.alarms.failed";
 
     private static final Logger log = LoggerFactory.getLogger(AlarmFanout.class);
+    private static final MessagePublisher NOBODY = (topic, payload, qos) -> 0;
     private static final AlarmTopicReader.Settings READER = new AlarmTopicReader.Settings("Alarm fan-out",
             "tocsin-alarm-fanout", Duration.ofMillis(100), Duration.ofSeconds(1),
             "alarms are no longer delivered to stations");
@@ -86,6 +87,7 @@ public final class AlarmFanout implements AutoCloseable {
     /** Catch-ups started; and how many still run (the alarms not over are served when none does). */
     private final List<PublishedAlarmsCatchUp> catchUps = new CopyOnWriteArrayList<>();
     private final AtomicInteger catchUpsRunning = new AtomicInteger();
+    private final AtomicBoolean readBeforeRestart = new AtomicBoolean();
 
     /**
      * @param bootstrapServers Kafka bootstrap servers
@@ -105,13 +107,13 @@ public final class AlarmFanout implements AutoCloseable {
                        CurrentMessages current, MeterRegistry meters, Map<String, Object> consumerOverrides) {
         this(new KafkaConsumer<>(consumerProperties(bootstrapServers, groupId, consumerOverrides)),
                 () -> new KafkaConsumer<>(AlarmTopicReader.consumerProperties(bootstrapServers,
-                        "tocsin-ingest-alarms-catch-up-" + groupId, null, false, consumerOverrides)),
+                        "tocsin-ingest-alarms-catch-up-" + groupId, groupId, false, consumerOverrides)),
                 topic, stations, current, meters);
     }
 
     /**
      * For tests: runs on given consumers (e.g. Kafka's MockConsumer): {@code consumer} in the group, a new one of
-     * {@code catchUpConsumers} (without group) for each catch-up after a restart.
+     * {@code catchUpConsumers} (the group's id, committing nothing) for each first assignment.
      */
     AlarmFanout(Consumer<String, byte[]> consumer, Supplier<Consumer<String, byte[]>> catchUpConsumers, String topic,
                 MessagePublisher stations, CurrentMessages current, MeterRegistry meters) {
@@ -130,9 +132,9 @@ public final class AlarmFanout implements AutoCloseable {
     }
 
     /**
-     * On a partition's first assignment: if the group had committed an offset there (the fan-out published up to it
-     * before a restart), a catch-up reads the partition up to it for the alarms not over; the fan-out itself goes on
-     * from the offset, as Kafka resumes it.
+     * On a partition's first assignment, a catch-up reads it up to the offset the group had committed there (the
+     * fan-out published up to it before a restart) for the alarms not over; the fan-out itself goes on from that
+     * offset, as Kafka resumes it. Nothing is asked of Kafka here: a failure would leave the partition without.
      */
     private final class CatchUpOnFirstAssignment implements ConsumerRebalanceListener {
         private final Consumer<String, byte[]> kafka;
@@ -149,20 +151,11 @@ public final class AlarmFanout implements AutoCloseable {
                 return;
             }
             seen.addAll(first);
-            Map<TopicPartition, Long> until = new HashMap<>();
-            kafka.committed(first).forEach((partition, offset) -> {
-                if (offset != null && offset.offset() > 0) {
-                    until.put(partition, offset.offset());
-                }
-            });
-            if (until.isEmpty()) {
-                serveWhenNoCatchUpRuns();
-                return;
-            }
-            log.info("Alarm fan-out publishing from the committed offsets {}; reading what came before for the "
-                    + "alarms not over", until);
             catchUpsRunning.incrementAndGet();
-            catchUps.add(new PublishedAlarmsCatchUp(catchUpConsumers, until, AlarmFanout.this::catchUp, () -> {
+            catchUps.add(new PublishedAlarmsCatchUp(catchUpConsumers, first, AlarmFanout.this::catchUp, read -> {
+                if (read > 0) {
+                    readBeforeRestart.set(true);
+                }
                 catchUpsRunning.decrementAndGet();
                 serveWhenNoCatchUpRuns();
             }).start());
@@ -173,9 +166,13 @@ public final class AlarmFanout implements AutoCloseable {
         }
     }
 
+    /**
+     * Serves the alarms not over once no catch-up runs; publishes them once to the consoles subscribed then only if
+     * a catch-up read events from before a restart (otherwise the fan-out publishes every event itself).
+     */
     private void serveWhenNoCatchUpRuns() {
         if (catchUpsRunning.get() == 0 && !active.serving()) {
-            active.serve(stations);
+            active.serve(readBeforeRestart.get() ? stations : NOBODY);
             log.info("Alarm fan-out: {} alarms not over, sent to consoles when they subscribe", active.size());
         }
     }

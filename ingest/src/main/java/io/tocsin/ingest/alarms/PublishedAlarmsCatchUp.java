@@ -11,16 +11,20 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
  * After a restart of the alarm fan-out: reads what it had published before, each partition from its beginning up
- * to the offset its consumer group had committed, on a consumer (without group) and a thread of its own, so that
- * the fan-out publishes new alarms at once meanwhile instead of after the whole topic's history. Each record goes
- * to a {@link RecordSink}; when every partition is read up to its offset, {@code whenDone} runs (on this thread).
- * A failure (the broker away) closes the consumer and starts over after a back-off, until read or closed.
+ * to the offset its consumer group has committed, on a consumer and a thread of its own, so that the fan-out
+ * publishes new alarms at once meanwhile instead of after the whole topic's history. The consumer names the
+ * fan-out's group only to look its committed offsets up: it assigns its partitions itself and commits nothing, so
+ * it never joins the group. Each record goes to a {@link RecordSink}; when every partition is read up to its
+ * offset (at once for a group that has committed nothing: the fan-out reads the topic itself), {@link WhenDone}
+ * is told (on this thread). A failure (the broker away) closes the consumer and starts over after a back-off, until done or
+ * closed.
  */
 final class PublishedAlarmsCatchUp implements AutoCloseable {
 
@@ -30,24 +34,33 @@ final class PublishedAlarmsCatchUp implements AutoCloseable {
         void accept(ConsumerRecord<String, byte[]> record);
     }
 
+    /** Told once, when the catch-up is done, how many records it read (0: the group had committed nothing). */
+    @FunctionalInterface
+    interface WhenDone {
+        void done(long recordsRead);
+    }
+
     private static final Logger log = LoggerFactory.getLogger(PublishedAlarmsCatchUp.class);
     private static final Duration POLL = Duration.ofMillis(100);
     private static final Duration BACKOFF = Duration.ofSeconds(1);
 
     private final Supplier<Consumer<String, byte[]>> consumers;
-    private final Map<TopicPartition, Long> until;
+    private final Set<TopicPartition> partitions;
     private final RecordSink sink;
-    private final Runnable whenDone;
+    private final WhenDone whenDone;
     private final Thread thread;
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile boolean closing;
     private volatile Consumer<String, byte[]> consumer;
 
-    /** @param until per partition, the first offset not to read (the fan-out publishes from there) */
-    PublishedAlarmsCatchUp(Supplier<Consumer<String, byte[]>> consumers, Map<TopicPartition, Long> until,
-                           RecordSink sink, Runnable whenDone) {
+    /**
+     * @param consumers  makes a consumer with the fan-out's group id that commits nothing
+     * @param partitions the partitions the fan-out was assigned for the first time
+     */
+    PublishedAlarmsCatchUp(Supplier<Consumer<String, byte[]>> consumers, Set<TopicPartition> partitions,
+                           RecordSink sink, WhenDone whenDone) {
         this.consumers = Objects.requireNonNull(consumers, "consumers");
-        this.until = Map.copyOf(until);
+        this.partitions = Set.copyOf(partitions);
         this.sink = Objects.requireNonNull(sink, "sink");
         this.whenDone = Objects.requireNonNull(whenDone, "whenDone");
         this.thread = new Thread(this::run, "tocsin-alarm-fanout-catch-up");
@@ -67,13 +80,13 @@ final class PublishedAlarmsCatchUp implements AutoCloseable {
                 if (closing) {
                     return; // closed while the consumer was made: close() may not have seen it
                 }
-                long records = readUpToTheOffsets(kafka);
+                long records = readUpToTheCommittedOffsets(kafka);
                 if (closing) {
                     return;
                 }
                 log.info("Alarm fan-out: read {} alarm events published before the restart in {} ms", records,
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
-                whenDone.run();
+                whenDone.done(records);
                 return;
             } catch (WakeupException e) {
                 return; // close()
@@ -87,7 +100,19 @@ final class PublishedAlarmsCatchUp implements AutoCloseable {
         }
     }
 
-    private long readUpToTheOffsets(Consumer<String, byte[]> kafka) {
+    private long readUpToTheCommittedOffsets(Consumer<String, byte[]> kafka) {
+        kafka.assign(partitions);
+        Map<TopicPartition, Long> until = new HashMap<>();
+        kafka.committed(partitions).forEach((partition, offset) -> {
+            if (offset != null && offset.offset() > 0) { // the first offset the fan-out did not publish before
+                until.put(partition, offset.offset());
+            }
+        });
+        if (until.isEmpty()) {
+            return 0;
+        }
+        log.info("Alarm fan-out: reading {} from the beginning up to the committed offsets for the alarms not over",
+                until);
         kafka.assign(until.keySet());
         kafka.seekToBeginning(until.keySet());
         Map<TopicPartition, Long> left = new HashMap<>(until);
