@@ -15,7 +15,8 @@ import java.util.Optional;
  * stations covering the site, or, for an escalation, the next responsible station and the control room: the
  * event's {@code station_ids}). A console subscribes to one of the two schemes, not both, or it gets each event
  * twice. Only the platform publishes under either prefix ({@link #isPlatformOnly}). A new subscription to either
- * gets first, flagged RETAIN, the latest event of every alarm on the topic that is not back to NORMAL.
+ * gets first, flagged RETAIN, the latest event of every alarm on the topic that is not back to NORMAL, and the NORMAL
+ * event of every alarm that ended in the last 24 hours.
  *
  * Site, device and station ids are single topic levels: non-empty, without '/', '+' or '#'.
  */

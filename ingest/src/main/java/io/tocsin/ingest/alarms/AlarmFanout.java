@@ -36,8 +36,9 @@ import java.util.function.Supplier;
  * was published on its topic while it was offline when it comes back (the session's bounded queue).
  *
  * <p>A console that comes back without its session (its ingest node restarted, or it reconnected to another node
- * behind the load balancer) gets, when it subscribes, every alarm on the topic that is not over: the latest event
- * of each, with the RETAIN flag set ({@link ActiveAlarmTopics}, kept as {@link CurrentMessages}). After a restart
+ * behind the load balancer) gets, when it subscribes, the latest event of every alarm on the topic that is not
+ * over, and the NORMAL event of each that ended in the last 24 hours (so that it can clear what ended while it was
+ * away), with the RETAIN flag set ({@link ActiveAlarmTopics}, kept as {@link CurrentMessages}). After a restart
  * (its group has committed offsets) the fan-out goes on publishing from there at once, while
  * {@link PublishedAlarmsCatchUp} reads what came before on a consumer of its own; the alarms not over are served
  * when it is done, and then also published once to the consoles subscribed at that moment (those that subscribed
@@ -173,7 +174,8 @@ public final class AlarmFanout implements AutoCloseable {
     private void serveWhenNoCatchUpRuns() {
         if (catchUpsRunning.get() == 0 && !active.serving()) {
             active.serve(readBeforeRestart.get() ? stations : NOBODY);
-            log.info("Alarm fan-out: {} alarms not over, sent to consoles when they subscribe", active.size());
+            log.info("Alarm fan-out: {} alarms not over and {} that ended in the last {}, sent to consoles when they "
+                    + "subscribe", active.open(), active.ended(), ActiveAlarmTopics.ENDED_KEPT);
         }
     }
 
