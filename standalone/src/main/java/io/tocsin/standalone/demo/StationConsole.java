@@ -48,11 +48,13 @@ public final class StationConsole implements AutoCloseable {
             return;
         }
         received.add(alarm);
-        log.info(">>> {} {} | site {} sensor {} | {} value {} threshold {} | id {} | {} ms after the reading",
+        // RETAIN: the alarm's state when the station subscribed (open, or ended recently), not a new event.
+        log.info(">>> {} {} | site {} sensor {} | {} value {} threshold {} | id {} | {}",
                 stationId, colour(alarm), alarm.getSiteId(), alarm.getSensorId(),
                 alarm.getState().name().replace("ALARM_STATE_", ""), String.format("%.2f", alarm.getValue()),
                 String.format("%.2f", alarm.getThreshold()), alarm.getAlarmId(),
-                clock.millis() - alarm.getEventTimeMs());
+                message.isRetained() ? "as it was when the station subscribed"
+                        : (clock.millis() - alarm.getEventTimeMs()) + " ms after the reading");
     }
 
     private static String colour(AlarmEvent alarm) {

@@ -66,6 +66,9 @@ public final class CityAlarmBoard implements AutoCloseable {
             return;
         }
         events.increment();
+        if (message.isRetained()) {
+            return; // the state of an alarm when the board subscribed, not a new one: no latency to count
+        }
         if (alarm.getState() != AlarmState.ALARM_STATE_ACTIVE_UNACKNOWLEDGED
                 || firstEventById.putIfAbsent(alarm.getAlarmId(), alarm) != null) {
             return; // a later transition or a duplicate of an activation already counted
