@@ -64,10 +64,28 @@ final class ActiveAlarmTopics {
     }
 
     /**
-     * Takes an alarm's event ({@code payload}, the record's value, at {@code offset} of {@code partition}),
-     * published on {@code topics}.
+     * An alarm's event ({@code payload}, the record's value, at {@code offset} of {@code partition}), published on
+     * {@code topics}.
      */
-    synchronized void apply(AlarmEvent event, byte[] payload, Set<String> topics, int partition, long offset) {
+    record Update(AlarmEvent event, byte[] payload, Set<String> topics, int partition, long offset) {
+    }
+
+    /** Takes an alarm's event. */
+    synchronized void apply(Update update) {
+        take(update);
+    }
+
+    /** Takes the events of one batch (a catch-up's poll) under one lock. */
+    synchronized void applyAll(List<Update> updates) {
+        updates.forEach(this::take);
+    }
+
+    private void take(Update update) {
+        AlarmEvent event = update.event();
+        byte[] payload = update.payload();
+        Set<String> topics = update.topics();
+        int partition = update.partition();
+        long offset = update.offset();
         String id = event.getAlarmId();
         if (id.isEmpty()) {
             return;

@@ -16,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -179,18 +180,26 @@ public final class AlarmFanout implements AutoCloseable {
         }
     }
 
-    /** A record read by a catch-up: published before the restart, so only the alarms not over learn of it. */
-    private void catchUp(ConsumerRecord<String, byte[]> record) {
-        try {
-            AlarmEvent event = AlarmTopicReader.parse(record, AlarmEvent.parser(), "AlarmEvent");
-            if (MqttTopics.isLevel(event.getSiteId())) {
-                active.apply(event, record.value(), topicsOf(event, false), record.partition(), record.offset());
+    /**
+     * The records of one poll of a catch-up: published before the restart, so only the alarms not over learn of
+     * them. Parsed here, applied under one lock.
+     */
+    private void catchUp(List<ConsumerRecord<String, byte[]>> records) {
+        List<ActiveAlarmTopics.Update> updates = new ArrayList<>(records.size());
+        for (ConsumerRecord<String, byte[]> record : records) {
+            try {
+                AlarmEvent event = AlarmTopicReader.parse(record, AlarmEvent.parser(), "AlarmEvent");
+                if (MqttTopics.isLevel(event.getSiteId())) {
+                    updates.add(new ActiveAlarmTopics.Update(event, record.value(), topicsOf(event, false),
+                            record.partition(), record.offset()));
+                }
+            } catch (AlarmTopicReader.BadRecord e) {
+                // Counted and logged when the fan-out met it the first time.
+                log.debug("Alarm fan-out catch-up: record {}-{}@{} skipped: {}", record.topic(), record.partition(),
+                        record.offset(), e.getMessage());
             }
-        } catch (AlarmTopicReader.BadRecord e) {
-            // Counted and logged when the fan-out met it the first time.
-            log.debug("Alarm fan-out catch-up: record {}-{}@{} skipped: {}", record.topic(), record.partition(),
-                    record.offset(), e.getMessage());
         }
+        active.applyAll(updates);
     }
 
     /** The consumer configuration used for a bootstrap address, group and overrides. */
@@ -214,7 +223,7 @@ public final class AlarmFanout implements AutoCloseable {
                     "alarm " + event.getAlarmId() + " has an unusable site id '" + event.getSiteId() + "'");
         }
         Set<String> topics = topicsOf(event, true);
-        active.apply(event, value, topics, record.partition(), record.offset());
+        active.apply(new ActiveAlarmTopics.Update(event, value, topics, record.partition(), record.offset()));
         int reached = 0;
         boolean failure = false;
         for (String mqttTopic : topics) {

@@ -8,7 +8,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -28,10 +30,13 @@ import java.util.function.Supplier;
  */
 final class PublishedAlarmsCatchUp implements AutoCloseable {
 
-    /** Takes one record read by the catch-up; must not throw. */
+    /**
+     * Takes the records of one poll: one call per poll rather than per record, so that a lock the sink takes is
+     * taken once per batch and not in a loop that would starve the fan-out's thread. Must not throw.
+     */
     @FunctionalInterface
     interface RecordSink {
-        void accept(ConsumerRecord<String, byte[]> record);
+        void accept(List<ConsumerRecord<String, byte[]>> records);
     }
 
     /** Told once, when the catch-up is done, how many records it read (0: the group had committed nothing). */
@@ -122,12 +127,16 @@ final class PublishedAlarmsCatchUp implements AutoCloseable {
             if (left.isEmpty()) {
                 return records;
             }
+            List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>();
             for (ConsumerRecord<String, byte[]> record : kafka.poll(POLL)) {
                 Long end = until.get(new TopicPartition(record.topic(), record.partition()));
                 if (end != null && record.offset() < end) { // beyond: the fan-out has it
-                    sink.accept(record);
-                    records++;
+                    batch.add(record);
                 }
+            }
+            if (!batch.isEmpty()) {
+                sink.accept(batch);
+                records += batch.size();
             }
         }
         return records;

@@ -54,7 +54,7 @@ class ActiveAlarmTopicsTest {
     private void apply(String id, AlarmState state, long offset, long eventTimeMs, String... topics) {
         AlarmEvent event = AlarmEvent.newBuilder().setAlarmId(id).setSiteId("park").setState(state)
                 .setEventTimeMs(eventTimeMs).build();
-        active.apply(event, event.toByteArray(), Set.of(topics), 0, offset);
+        active.apply(new ActiveAlarmTopics.Update(event, event.toByteArray(), Set.of(topics), 0, offset));
     }
 
     private void serve() {
