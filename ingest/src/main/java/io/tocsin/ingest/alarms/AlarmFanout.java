@@ -1,6 +1,7 @@
 package io.tocsin.ingest.alarms;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.tocsin.ingest.pubsub.CurrentMessages;
@@ -70,6 +71,10 @@ public final class AlarmFanout implements AutoCloseable {
     public static final String BAD = "tocsin.ingest.alarms.bad";
     /** Alarm events that could not be handed to the MQTT side (a bug: logged at ERROR). */
     public static final String FAILED = "tocsin.ingest.alarms.failed";
+    /** Gauge: alarms not over, sent to a console when it subscribes (counted once their catch-up is done too). */
+    public static final String OPEN = "tocsin.ingest.alarms.open";
+    /** Gauge: 1 while a catch-up reads the alarms published before a restart (open alarms not served yet). */
+    public static final String CATCHING_UP = "tocsin.ingest.alarms.catching_up";
 
     private static final Logger log = LoggerFactory.getLogger(AlarmFanout.class);
     private static final MessagePublisher NOBODY = (topic, payload, qos) -> 0;
@@ -126,6 +131,9 @@ public final class AlarmFanout implements AutoCloseable {
         this.delivered = meters.counter(DELIVERED);
         this.unrouted = meters.counter(UNROUTED);
         this.failed = meters.counter(FAILED);
+        Gauge.builder(OPEN, active, ActiveAlarmTopics::open).description("Alarms not over").register(meters);
+        Gauge.builder(CATCHING_UP, catchUpsRunning, running -> running.get() > 0 ? 1 : 0)
+                .description("1 while the alarms published before a restart are read").register(meters);
         // Offsets: Kafka's auto-commit, after the records were handed to the MQTT side.
         this.reader = new AlarmTopicReader(READER, consumer, kafka -> {
             kafka.subscribe(List.of(topic), new CatchUpOnFirstAssignment(kafka));

@@ -245,6 +245,8 @@ class AlarmFanoutTest {
                 assertThat(liveIds).containsOnly(before1.getAlarmId(), before2.getAlarmId(), after.getAlarmId())
                         .hasSizeLessThanOrEqualTo(4);
                 await().until(() -> server.server.currentMessages() instanceof RetainedMessages r && r.size() == 3);
+                assertThat(meters.get(AlarmFanout.OPEN).gauge().value()).isEqualTo(3);
+                assertThat(meters.get(AlarmFanout.CATCHING_UP).gauge().value()).isZero();
 
                 try (V5Client later = V5Client.connect(server.uri(), "station-later")) {
                     later.subscribe(MqttTopics.ALL_ALARMS, 1);
