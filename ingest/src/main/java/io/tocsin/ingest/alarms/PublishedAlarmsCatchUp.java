@@ -106,7 +106,6 @@ final class PublishedAlarmsCatchUp implements AutoCloseable {
     }
 
     private long readUpToTheCommittedOffsets(Consumer<String, byte[]> kafka) {
-        kafka.assign(partitions);
         Map<TopicPartition, Long> until = new HashMap<>();
         kafka.committed(partitions).forEach((partition, offset) -> {
             if (offset != null && offset.offset() > 0) { // the first offset the fan-out did not publish before
