@@ -90,7 +90,8 @@ final class ActiveAlarmTopics {
         if (id.isEmpty()) {
             return;
         }
-        Entry was = open.containsKey(id) ? open.get(id) : ended.get(id);
+        Map<String, Entry> holding = open.containsKey(id) ? open : ended;
+        Entry was = holding.get(id);
         Set<String> all = new LinkedHashSet<>();
         if (was != null) {
             all.addAll(was.topics());
@@ -99,7 +100,7 @@ final class ActiveAlarmTopics {
         if (was != null && was.partition() == partition && was.offset() > offset) {
             // An older event, read by the catch-up after a newer one: it only adds the topics it went to.
             Entry widened = new Entry(was.latest(), all, was.partition(), was.offset(), was.eventTimeMs());
-            (open.containsKey(id) ? open : ended).put(id, widened);
+            holding.put(id, widened);
             keepIfServing(id, widened);
             return;
         }
