@@ -42,7 +42,7 @@ import java.util.function.Supplier;
  * over, and the NORMAL event of each that ended in the last 24 hours (so that it can clear what ended while it was
  * away), with the RETAIN flag set ({@link ActiveAlarmTopics}, kept as {@link CurrentMessages}). After a restart
  * (its group has committed offsets) the fan-out goes on publishing from there at once, while
- * {@link PublishedAlarmsCatchUp} reads what came before on a consumer of its own; the alarms not over are served
+ * {@link AlarmHistoryReader} reads what came before on a consumer of its own; the alarms not over are served
  * when it is done, and then also published once to the consoles subscribed at that moment (those that subscribed
  * during the catch-up). Stations recognise an event they already have by its {@code alarm_id}. A new group (no
  * committed offsets) reads and publishes the whole topic, as before, and serves from the start.
@@ -92,7 +92,7 @@ public final class AlarmFanout implements AutoCloseable {
     /** Partitions assigned at least once (live consumer's thread). */
     private final Set<TopicPartition> seen = new HashSet<>();
     /** Catch-ups started; and how many still run (the alarms not over are served when none does). */
-    private final List<PublishedAlarmsCatchUp> catchUps = new CopyOnWriteArrayList<>();
+    private final List<AlarmHistoryReader> catchUps = new CopyOnWriteArrayList<>();
     private final AtomicInteger catchUpsRunning = new AtomicInteger();
     private final AtomicBoolean readBeforeRestart = new AtomicBoolean();
 
@@ -162,7 +162,8 @@ public final class AlarmFanout implements AutoCloseable {
             }
             seen.addAll(first);
             catchUpsRunning.incrementAndGet();
-            catchUps.add(new PublishedAlarmsCatchUp(catchUpConsumers, first, AlarmFanout.this::catchUp, read -> {
+            catchUps.add(new AlarmHistoryReader("Alarm fan-out", catchUpConsumers,
+                    AlarmHistoryReader.committedOffsets(first), AlarmFanout.this::catchUp, read -> {
                 if (read > 0) {
                     readBeforeRestart.set(true);
                 }
@@ -279,6 +280,6 @@ public final class AlarmFanout implements AutoCloseable {
     @Override
     public void close() {
         reader.close(); // first: no catch-up starts after this
-        catchUps.forEach(PublishedAlarmsCatchUp::close);
+        catchUps.forEach(AlarmHistoryReader::close);
     }
 }

@@ -20,11 +20,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The catch-up after a fan-out restart, on Kafka's MockConsumer: it reads each partition from its beginning up to the
- * group's committed offset and not beyond, starts over on a new consumer after a failure (the broker away), and
- * reports a group that has committed nothing at once.
+ * The alarm history reader on Kafka's MockConsumer. As the fan-out's catch-up after a restart it reads each partition
+ * from its beginning up to the group's committed offset and not beyond, starts over on a new consumer after a
+ * failure (the broker away), and reports a group that has committed nothing at once; as the web console's it reads
+ * up to the end offsets its feed saw at start.
  */
-class PublishedAlarmsCatchUpTest {
+class AlarmHistoryReaderTest {
 
     private static final TopicPartition PARTITION = new TopicPartition("alarms", 0);
 
@@ -53,7 +54,8 @@ class PublishedAlarmsCatchUpTest {
         List<Long> offsets = new CopyOnWriteArrayList<>();
         AtomicLong done = new AtomicLong(-1);
 
-        try (PublishedAlarmsCatchUp catchUp = new PublishedAlarmsCatchUp(consumers::pop, Set.of(PARTITION),
+        try (AlarmHistoryReader catchUp = new AlarmHistoryReader("Alarm fan-out", consumers::pop,
+                AlarmHistoryReader.committedOffsets(Set.of(PARTITION)),
                 records -> records.forEach(r -> offsets.add(r.offset())), done::set).start()) {
             await().until(() -> done.get() >= 0);
         }
@@ -69,7 +71,8 @@ class PublishedAlarmsCatchUpTest {
         List<ConsumerRecord<String, byte[]>> read = new ArrayList<>();
         AtomicLong done = new AtomicLong(-1);
 
-        try (PublishedAlarmsCatchUp catchUp = new PublishedAlarmsCatchUp(() -> consumer(0, 5), Set.of(PARTITION),
+        try (AlarmHistoryReader catchUp = new AlarmHistoryReader("Alarm fan-out", () -> consumer(0, 5),
+                AlarmHistoryReader.committedOffsets(Set.of(PARTITION)),
                 read::addAll, done::set).start()) {
             await().until(() -> done.get() >= 0);
         }
@@ -81,12 +84,12 @@ class PublishedAlarmsCatchUpTest {
     @Test
     void closeStopsACatchUpThatKeepsFailing() {
         AtomicLong made = new AtomicLong();
-        PublishedAlarmsCatchUp catchUp = new PublishedAlarmsCatchUp(() -> {
+        AlarmHistoryReader catchUp = new AlarmHistoryReader("Alarm fan-out", () -> {
             made.incrementAndGet();
             MockConsumer<String, byte[]> failing = consumer(3, 5);
             failing.setPollException(new KafkaException("test: broker away"));
             return failing;
-        }, Set.of(PARTITION), records -> { }, read -> {
+        }, AlarmHistoryReader.committedOffsets(Set.of(PARTITION)), records -> { }, read -> {
             throw new AssertionError("a catch-up that never read its history is not done");
         }).start();
         await().until(() -> made.get() >= 1);
@@ -94,6 +97,21 @@ class PublishedAlarmsCatchUpTest {
         catchUp.close();
 
         assertThat(Thread.getAllStackTraces().keySet())
-                .as("the catch-up's thread has ended").noneMatch(t -> t.getName().equals("tocsin-alarm-fanout-catch-up"));
+                .as("the catch-up's thread has ended").noneMatch(t -> t.getName().equals("tocsin-alarm-fan-out-history"));
+    }
+
+    @Test
+    void readsUpToOffsetsKnownBeforehandWhateverTheGroupCommitted() {
+        List<Long> offsets = new CopyOnWriteArrayList<>();
+        AtomicLong done = new AtomicLong(-1);
+
+        try (AlarmHistoryReader history = new AlarmHistoryReader("Console feed", () -> consumer(0, 5),
+                AlarmHistoryReader.offsets(Map.of(PARTITION, 4L)),
+                records -> records.forEach(r -> offsets.add(r.offset())), done::set).start()) {
+            await().until(() -> done.get() >= 0);
+        }
+
+        assertThat(offsets).containsExactly(0L, 1L, 2L, 3L); // not 4: the console's reader of new events starts there
+        assertThat(done.get()).isEqualTo(4);
     }
 }
