@@ -6,6 +6,7 @@ import io.tocsin.proto.v1.AlarmState;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,11 @@ import java.util.Set;
  * <p>Besides the latest event it remembers, per alarm, every station the job routed it to (so a neighbour it was
  * escalated to keeps seeing it after the covering station's next event) and the stations it was first routed to
  * (so the neighbour can be told whom it was escalated from).
+ *
+ * <p>While the feed reads the topic's history ({@link #historyStarts()} to {@link #historyLoaded()}), new events
+ * ({@link #apply}) and older ones ({@link #applyHistoric}) arrive interleaved: every event of the history is older
+ * than every new one, so an alarm that had a new event keeps it, and its older events only add the stations they
+ * were routed to.
  */
 final class ActiveAlarms {
 
@@ -51,13 +57,65 @@ final class ActiveAlarms {
             .thenComparing(e -> e.latest().getAlarmId());
 
     private final Map<String, Entry> byAlarmId = new HashMap<>();
+    /** Alarms that had a new event since the history started to be read; null when no history is read. */
+    private Set<String> updatedWhileHistoryLoads;
 
+    /** The history is read (again) from the beginning: new events arrive meanwhile. */
+    void historyStarts() {
+        updatedWhileHistoryLoads = new HashSet<>();
+    }
+
+    /** The history is read: every event from now on is a new one. */
+    void historyLoaded() {
+        updatedWhileHistoryLoads = null;
+    }
+
+    /** A new event, in topic order per site. */
     Change apply(AlarmEvent event) {
-        String id = event.getAlarmId();
-        if (id.isEmpty() || event.getState() == AlarmState.ALARM_STATE_UNSPECIFIED
-                || event.getState() == AlarmState.UNRECOGNIZED) {
+        if (!valid(event)) {
             return Change.NONE;
         }
+        if (updatedWhileHistoryLoads != null) {
+            updatedWhileHistoryLoads.add(event.getAlarmId());
+        }
+        return applyInOrder(event);
+    }
+
+    /**
+     * An event of the history, in topic order per site. For an alarm that had a new event meanwhile it only adds
+     * the stations it was routed to, and names the stations the alarm was first routed to if no new event did (an
+     * alarm that ended meanwhile stays ended).
+     */
+    Change applyHistoric(AlarmEvent event) {
+        if (!valid(event)) {
+            return Change.NONE;
+        }
+        if (updatedWhileHistoryLoads == null || !updatedWhileHistoryLoads.contains(event.getAlarmId())) {
+            return applyInOrder(event);
+        }
+        Entry current = byAlarmId.get(event.getAlarmId());
+        if (current == null) {
+            return Change.NONE;
+        }
+        Set<String> routedTo = new LinkedHashSet<>(current.routedTo());
+        boolean moreStations = routedTo.addAll(event.getStationIdsList());
+        boolean firstNamed = current.firstRoutedTo().isEmpty() && event.getEscalationLevel() == 0
+                && event.getStationIdsCount() > 0;
+        if (!moreStations && !firstNamed) {
+            return Change.NONE;
+        }
+        byAlarmId.put(event.getAlarmId(), new Entry(current.latest(), Set.copyOf(routedTo),
+                firstNamed ? Set.copyOf(event.getStationIdsList()) : current.firstRoutedTo()));
+        return Change.ADDED_OR_UPDATED;
+    }
+
+    private static boolean valid(AlarmEvent event) {
+        return !event.getAlarmId().isEmpty() && event.getState() != AlarmState.ALARM_STATE_UNSPECIFIED
+                && event.getState() != AlarmState.UNRECOGNIZED;
+    }
+
+    private Change applyInOrder(AlarmEvent event) {
+        String id = event.getAlarmId();
         if (event.getState() == AlarmState.ALARM_STATE_NORMAL) {
             return byAlarmId.remove(id) == null ? Change.NONE : Change.REMOVED;
         }

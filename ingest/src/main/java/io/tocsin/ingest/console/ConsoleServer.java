@@ -55,7 +55,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>A station logs in with its credentials from the {@link CredentialRegistry} and sees only the alarms of the
  * sites it covers, plus those the alarm job routed to it by name (escalations from neighbours); the control room
  * sees every site. The server keeps the active-alarm list ({@link ActiveAlarms}) from the {@link ConsoleFeed}
- * (the alarms topic, read from its beginning at start-up so that a restarted server has the whole list), sends
+ * (the alarms topic, whose history is read from its beginning at start-up, beside the new events, so that a
+ * restarted server has the whole list and still shows a new alarm at once), sends
  * the whole visible list to a page when it connects and every change afterwards. Acknowledge and shelve go to the
  * alarm job through an {@link AlarmCommandSender}; the page shows the new state only when the job's alarm event
  * comes back.
@@ -287,12 +288,23 @@ public final class ConsoleServer implements ConsoleFeed, AutoCloseable {
 
     @Override
     public void alarm(AlarmEvent event) {
-        loop.execute(() -> applyAlarm(event));
+        loop.execute(() -> applyAlarm(event, false));
+    }
+
+    @Override
+    public void alarmHistoryStarts() {
+        loop.execute(alarms::historyStarts);
+    }
+
+    @Override
+    public void historicAlarms(List<AlarmEvent> events) {
+        loop.execute(() -> events.forEach(event -> applyAlarm(event, true)));
     }
 
     @Override
     public void alarmHistoryLoaded() {
         loop.execute(() -> {
+            alarms.historyLoaded();
             historyLoaded = true;
             log.info("Console alarm history loaded: {} active alarms", alarms.size());
             consoles.forEach(this::sendAlarmList);
@@ -349,9 +361,9 @@ public final class ConsoleServer implements ConsoleFeed, AutoCloseable {
 
     // ---- on the loop ----
 
-    private void applyAlarm(AlarmEvent event) {
+    private void applyAlarm(AlarmEvent event, boolean historic) {
         ActiveAlarms.Entry before = alarms.find(event.getAlarmId()).orElse(null);
-        ActiveAlarms.Change change = alarms.apply(event);
+        ActiveAlarms.Change change = historic ? alarms.applyHistoric(event) : alarms.apply(event);
         activeAlarmCount.set(alarms.size());
         if (change == ActiveAlarms.Change.NONE) {
             return;
