@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
 import io.tocsin.ingest.mqtt.UnexpectedPacketHandler;
 import io.tocsin.ingest.pubsub.DeliveryAckHandler;
 import io.tocsin.ingest.pubsub.DeliveryExactlyOnceHandler;
+import io.tocsin.ingest.pubsub.ClientMessageRelay;
 import io.tocsin.ingest.pubsub.RelayPublishHandler;
 import io.tocsin.ingest.pubsub.SubscribeHandler;
 import io.tocsin.ingest.pubsub.RetainedMessages;
@@ -107,7 +108,8 @@ final class IngestChannelInitializer extends ChannelInitializer<SocketChannel> {
                              TelemetryWriter telemetryWriter, SubscriptionRegistry subscriptions,
                              MeterRegistry meters, Authenticator authenticator, SslContext sslContext,
                              Sessions sessions, SessionLimits sessionLimits, RetainedMessages retained,
-                             ConnectionListener connectionListener, PublishLimits publishLimits, InFlightMemoryBudget memoryBudget) {
+                             ConnectionListener connectionListener, PublishLimits publishLimits, InFlightMemoryBudget memoryBudget,
+                             ClientMessageRelay otherNodes) {
         this.connectionListener = connectionListener;
         this.publishLimits = publishLimits;
         this.memoryBudget = memoryBudget;
@@ -129,7 +131,7 @@ final class IngestChannelInitializer extends ChannelInitializer<SocketChannel> {
         this.keepAlive = new KeepAliveHandler(meters);
         this.publishValidation = new PublishValidationHandler(meters);
         this.exactlyOnce = new ExactlyOnceHandler(meters);
-        this.relay = new RelayPublishHandler(subscriptions, retained, meters);
+        this.relay = new RelayPublishHandler(subscriptions, retained, otherNodes, meters);
         this.subscribe = new SubscribeHandler(subscriptions, retained, meters);
         this.unexpectedPackets = new UnexpectedPacketHandler(meters);
         this.deliveryExactlyOnce = new DeliveryExactlyOnceHandler(meters);

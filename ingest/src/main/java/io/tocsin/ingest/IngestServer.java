@@ -32,6 +32,7 @@ import io.tocsin.ingest.status.DeviceStatusWriter;
 import io.tocsin.ingest.status.KafkaDeviceStatusWriter;
 import io.tocsin.ingest.tls.TlsSettings;
 import io.tocsin.ingest.mqtt.ConnectedClients;
+import io.tocsin.ingest.pubsub.ClientMessageRelay;
 import io.tocsin.ingest.pubsub.CurrentMessages;
 import io.tocsin.ingest.pubsub.RetainedMessages;
 import io.tocsin.ingest.pubsub.Sessions;
@@ -88,6 +89,7 @@ public final class IngestServer implements AutoCloseable {
     private final SessionLimits sessionLimits;
     private final Sessions sessions;
     private final RetainedMessages retained;
+    private final ClientMessageRelay otherNodes;
     private final ConnectionListener connectionListener;
     /** Where MQTT and CoAP devices' online/offline events go; null for nowhere. */
     private final DeviceStatusWriter deviceStatus;
@@ -132,7 +134,8 @@ public final class IngestServer implements AutoCloseable {
         this.connectionListener = builder.deviceStatus == null ? ConnectionListener.NONE
                 : new DeviceStatusEvents(builder.deviceStatus, serverId);
         this.retained = new RetainedMessages(MAX_RETAINED_TOPICS, meters);
-        this.sessions = new Sessions(subscriptions, retained, sessionLimits.maxQueued(), meters);
+        this.otherNodes = builder.otherNodes;
+        this.sessions = new Sessions(subscriptions, retained, otherNodes, sessionLimits.maxQueued(), meters);
     }
 
     /** A server with optional parts: credential registry, TLS listener. */
@@ -155,6 +158,7 @@ public final class IngestServer implements AutoCloseable {
         private int httpPort = -1;
         private int connectionsPerSecond = DEFAULT_CONNECTIONS_PER_SECOND;
         private PublishLimits publishLimits = PublishLimits.defaults();
+        private ClientMessageRelay otherNodes = ClientMessageRelay.NONE;
 
         private Builder(IngestConfig config, TelemetryWriter telemetryWriter, MeterRegistry meters) {
             this.config = config;
@@ -227,6 +231,16 @@ public final class IngestServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * One of several ingest nodes behind a load balancer: messages clients publish to each other (and wills)
+         * also go to the other nodes through this relay (e.g. {@code KafkaClientMessageRelay}), and QoS 1/2
+         * publishes are acknowledged once it has them. Without one the server is a single node.
+         */
+        public Builder otherNodes(ClientMessageRelay otherNodes) {
+            this.otherNodes = Objects.requireNonNull(otherNodes, "otherNodes");
+            return this;
+        }
+
         public IngestServer build() {
             return new IngestServer(this);
         }
@@ -261,7 +275,7 @@ public final class IngestServer implements AutoCloseable {
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, SUBSCRIBER_WRITE_LIMITS)
                 .childHandler(new IngestChannelInitializer(config, channels, clients, telemetryWriter, subscriptions,
                         meters, authenticator, null, sessions, sessionLimits, retained, connectionListener,
-                        publishLimits, memoryBudget));
+                        publishLimits, memoryBudget, otherNodes));
         ChannelFuture bound = bootstrap.bind(config.bindHost(), config.port()).awaitUninterruptibly();
         if (!bound.isSuccess()) {
             shutDownEventLoops();
@@ -273,7 +287,7 @@ public final class IngestServer implements AutoCloseable {
             ChannelFuture tlsBound = bootstrap.clone()
                     .childHandler(new IngestChannelInitializer(config, channels, clients, telemetryWriter,
                             subscriptions, meters, authenticator, tls.sslContext(), sessions, sessionLimits, retained, connectionListener,
-                            publishLimits, memoryBudget))
+                            publishLimits, memoryBudget, otherNodes))
                     .bind(config.bindHost(), tls.port()).awaitUninterruptibly();
             if (!tlsBound.isSuccess()) {
                 serverChannel.close().awaitUninterruptibly();
@@ -365,6 +379,11 @@ public final class IngestServer implements AutoCloseable {
 
     /** Where the server's own publishers keep what a new subscription gets at once (the alarms not over). */
     public CurrentMessages currentMessages() {
+        return retained;
+    }
+
+    /** The retained messages clients published (where the other nodes' retained messages are kept too). */
+    public RetainedMessages retainedMessages() {
         return retained;
     }
 

@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttQoS;
@@ -17,11 +18,18 @@ import io.tocsin.proto.MqttTopics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+
 /**
  * Plain publish/subscribe between clients for every topic that is not telemetry (consoles, sirens, acknowledgement
- * buttons): the message goes to the matching subscribers (and, with the RETAIN flag, becomes the topic's retained
- * message) and a QoS 1 PUBLISH is acknowledged at once (PUBREC for QoS 2). The PUBACK still takes its place in the
- * connection's order behind pending telemetry acknowledgements.
+ * buttons): the message goes to the matching subscribers of this node at once (and, with the RETAIN flag, becomes
+ * the topic's retained message) and to the other ingest nodes through the {@link ClientMessageRelay}. A QoS 1
+ * PUBLISH is acknowledged (PUBREC for QoS 2) once the relay has it: at once on a single node. When the relay
+ * fails, MQTT 5 gets PUBACK 0x80 and MQTT 3.1.1 a closed connection, so the client sends it again (this node's
+ * subscribers then get it twice, as QoS 1 allows; a QoS 2 subscriber here too: the price of delivering here without
+ * waiting for Kafka). The PUBACK still takes its place in the connection's order behind pending telemetry
+ * acknowledgements.
  *
  * <p>The alarm topics belong to the platform: a client publishing there could make a fire station roll out, so
  * such publishes are refused (MQTT 5: PUBACK 0x87 not authorized) and never delivered.
@@ -33,6 +41,10 @@ import org.slf4j.LoggerFactory;
 public final class RelayPublishHandler extends ChannelInboundHandlerAdapter {
 
     public static final String RELAYED = "tocsin.ingest.relay.published";
+    /** Counter: client messages the other ingest nodes could not be handed (the client was told, if QoS > 0). */
+    public static final String NOT_RELAYED = "tocsin.ingest.relay.other_nodes_failed";
+    static final String OTHER_NODES_UNREACHABLE = "delivered on this ingest node only: the other nodes could not be "
+            + "reached (Kafka); send it again";
 
     private static final Logger log = LoggerFactory.getLogger(RelayPublishHandler.class);
     private static final int[] FORWARDED_PROPERTIES = {
@@ -46,11 +58,18 @@ public final class RelayPublishHandler extends ChannelInboundHandlerAdapter {
 
     private final SubscriptionRegistry registry;
     private final RetainedMessages retained;
+    private final ClientMessageRelay otherNodes;
     private final MeterRegistry meters;
 
     public RelayPublishHandler(SubscriptionRegistry registry, RetainedMessages retained, MeterRegistry meters) {
+        this(registry, retained, ClientMessageRelay.NONE, meters);
+    }
+
+    public RelayPublishHandler(SubscriptionRegistry registry, RetainedMessages retained, ClientMessageRelay otherNodes,
+                               MeterRegistry meters) {
         this.retained = retained;
         this.registry = registry;
+        this.otherNodes = otherNodes;
         this.meters = meters;
     }
 
@@ -89,16 +108,45 @@ public final class RelayPublishHandler extends ChannelInboundHandlerAdapter {
         byte[] payload = ByteBufUtil.getBytes(publish.payload());
         Subscriber publisher = Sessions.of(client);
         MqttProperties properties = forwarded(publish.variableHeader().properties());
-        if (publish.fixedHeader().isRetain()) {
+        boolean retain = publish.fixedHeader().isRetain();
+        if (retain) {
             retained.retain(topic, payload, qos, properties);
         }
         int receivers = registry.route(publisher, topic, payload, qos, properties);
         meters.counter(RELAYED).increment();
         log.debug("Client {} published {} bytes on {} (QoS {}) to {} subscribers", client.clientId(), payload.length,
                 topic, qos.value(), receivers);
-        if (ack != null) {
-            inFlight.settle(ack, PubAckOutcome.accepted());
+        if (otherNodes == ClientMessageRelay.NONE) {
+            if (ack != null) {
+                inFlight.settle(ack, PubAckOutcome.accepted());
+            }
+            return;
         }
+        CompletableFuture<?> relayed;
+        try {
+            relayed = otherNodes.relay(topic, payload, qos, retain, properties);
+        } catch (RuntimeException e) {
+            relayed = CompletableFuture.failedFuture(e);
+        }
+        EventLoop loop = ctx.channel().eventLoop();
+        relayed.whenComplete((ok, failure) -> {
+            if (failure != null) {
+                meters.counter(NOT_RELAYED).increment();
+                log.warn("Message of client {} on {} reached this node's subscribers only: the other ingest nodes "
+                        + "could not be handed it ({})", client, topic, ack == null ? "QoS 0, not resent"
+                        : client.isV5() ? "PUBACK 0x80, the client resends" : "closing the connection, the client "
+                        + "resends", failure);
+            }
+            if (ack != null) {
+                try {
+                    loop.execute(() -> inFlight.settle(ack, failure == null ? PubAckOutcome.accepted()
+                            : client.isV5() ? PubAckOutcome.refused(MqttReasonCodes.PubAck.UNSPECIFIED_ERROR,
+                                    OTHER_NODES_UNREACHABLE) : PubAckOutcome.closeConnection(OTHER_NODES_UNREACHABLE)));
+                } catch (RejectedExecutionException e) {
+                    log.debug("Relay of client {}'s message completed after the server stopped", client.clientId());
+                }
+            }
+        });
     }
 
     private static MqttProperties forwarded(MqttProperties received) {

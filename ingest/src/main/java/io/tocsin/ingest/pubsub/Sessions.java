@@ -40,6 +40,7 @@ public final class Sessions implements SessionStore {
 
     private final SubscriptionRegistry registry;
     private final RetainedMessages retained;
+    private final ClientMessageRelay otherNodes;
     private final Counter wills;
     private final int maxQueued;
     private final Counter overflow;
@@ -50,7 +51,17 @@ public final class Sessions implements SessionStore {
      * @param maxQueued messages kept per absent client
      */
     public Sessions(SubscriptionRegistry registry, RetainedMessages retained, int maxQueued, MeterRegistry meters) {
+        this(registry, retained, ClientMessageRelay.NONE, maxQueued, meters);
+    }
+
+    /**
+     * @param otherNodes where wills go besides this node's subscribers (the other ingest nodes)
+     * @param maxQueued  messages kept per absent client
+     */
+    public Sessions(SubscriptionRegistry registry, RetainedMessages retained, ClientMessageRelay otherNodes,
+                    int maxQueued, MeterRegistry meters) {
         this.retained = retained;
+        this.otherNodes = otherNodes;
         this.wills = meters.counter(WILLS_PUBLISHED);
         this.registry = registry;
         this.maxQueued = maxQueued;
@@ -136,6 +147,15 @@ public final class Sessions implements SessionStore {
         }
         int receivers = registry.route(null, will.topic(), will.payload(), will.qos(), will.properties());
         log.info("Published the will of client {} on {} to {} subscribers", clientId, will.topic(), receivers);
+        if (otherNodes != ClientMessageRelay.NONE) {
+            otherNodes.relay(will.topic(), will.payload(), will.qos(), will.retain(), will.properties())
+                    .whenComplete((ok, failure) -> {
+                        if (failure != null) {
+                            log.warn("The will of client {} on {} reached this node's subscribers only: the other "
+                                    + "ingest nodes could not be handed it", clientId, will.topic(), failure);
+                        }
+                    });
+        }
     }
 
     /** The session a connection belongs to; present once its CONNECT was accepted. */
