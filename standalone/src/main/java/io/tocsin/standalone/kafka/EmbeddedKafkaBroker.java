@@ -174,7 +174,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         createTopics(partitionsByTopic, Map.of("cleanup.policy", "compact"));
     }
 
-    private void createTopics(Map<String, Integer> partitionsByTopic, Map<String, String> configs) {
+    /** Creates the topics that do not exist yet, with one replica each and these topic configurations. */
+    public void createTopics(Map<String, Integer> partitionsByTopic, Map<String, String> configs) {
         List<NewTopic> topics = partitionsByTopic.entrySet().stream()
                 .map(e -> new NewTopic(e.getKey(), e.getValue(), (short) 1).configs(configs))
                 .collect(Collectors.toList());
