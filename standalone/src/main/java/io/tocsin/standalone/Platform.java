@@ -6,6 +6,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tocsin.ingest.IngestConfig;
 import io.tocsin.ingest.IngestServer;
 import io.tocsin.ingest.alarms.AlarmFanout;
+import io.tocsin.ingest.cluster.KafkaClientMessageRelay;
 import io.tocsin.ingest.auth.CredentialRegistry;
 import io.tocsin.ingest.coap.CoapSettings;
 import io.tocsin.ingest.console.ConsoleServer;
@@ -234,12 +235,18 @@ public final class Platform implements AutoCloseable {
 
     /** Kafka topics between the parts. */
     public record Topics(String telemetry, String alarms, String status, String commands, String commandResults,
-                         String registry) {
+                         String registry, String clientMessages, String retainedMessages) {
 
         public static Topics standard() {
+            KafkaClientMessageRelay.Topics relay = KafkaClientMessageRelay.Topics.standard();
             return new Topics(KafkaEndpoints.DEFAULT_TELEMETRY_TOPIC, KafkaEndpoints.DEFAULT_ALARMS_TOPIC, "status",
                     KafkaEndpoints.DEFAULT_COMMANDS_TOPIC, KafkaEndpoints.DEFAULT_COMMAND_RESULTS_TOPIC,
-                    KafkaEndpoints.DEFAULT_REGISTRY_TOPIC);
+                    KafkaEndpoints.DEFAULT_REGISTRY_TOPIC, relay.messages(), relay.retained());
+        }
+
+        /** The topics through which ingest nodes hand each other their clients' messages. */
+        public KafkaClientMessageRelay.Topics relay() {
+            return new KafkaClientMessageRelay.Topics(clientMessages, retainedMessages);
         }
     }
 
@@ -279,7 +286,9 @@ public final class Platform implements AutoCloseable {
                 topics.status(), settings.partitions(),
                 topics.commands(), settings.partitions(),
                 topics.commandResults(), settings.partitions()));
-        kafka.createCompactedTopics(Map.of(topics.registry(), 1));
+        kafka.createCompactedTopics(Map.of(topics.registry(), 1, topics.retainedMessages(), settings.partitions()));
+        kafka.createTopics(Map.of(topics.clientMessages(), settings.partitions()),
+                KafkaClientMessageRelay.MESSAGES_TOPIC_CONFIG);
 
         String bootstrap = kafka.bootstrapServers();
         TimeSeriesPath.Settings history = new TimeSeriesPath.Settings(bootstrap, topics.telemetry(), topics.alarms(),
@@ -327,7 +336,13 @@ public final class Platform implements AutoCloseable {
             // Plain CoAP only: DTLS needs the credential registry, which the demo does not configure yet.
             ingestBuilder.coap(CoapSettings.defaults().withPorts(ports.coap(), CoapSettings.DISABLED));
         }
-        ingest = ingestBuilder.build().start();
+        // One node here, but the same code path as a city's several: retained messages survive a restart.
+        KafkaClientMessageRelay relay = new KafkaClientMessageRelay(kafka.bootstrapServers(), topics.relay(),
+                settings.kafkaDeliveryTimeout(), meters);
+        running.push(relay);
+        IngestServer server = ingestBuilder.otherNodes(relay).build();
+        relay.start(server.subscriptions(), server.retainedMessages()).awaitRetainedLoaded(Duration.ofSeconds(30));
+        ingest = server.start();
         running.push(ingest);
 
         running.push(new AlarmFanout(kafka.bootstrapServers(), settings.topics().alarms(), "tocsin-ingest-fanout",

@@ -3,6 +3,7 @@ package io.tocsin.standalone.parts;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tocsin.ingest.IngestYamlConfig;
 import io.tocsin.ingest.LineNumberedYaml;
+import io.tocsin.ingest.cluster.KafkaClientMessageRelay;
 import io.tocsin.standalone.Platform;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,13 +30,17 @@ import java.util.regex.Pattern;
  *     telemetry: telemetry
  *     alarms: alarms
  *     status: status
+ *     clientMessages: client-messages       # messages between clients, to the other ingest nodes
+ *     retainedMessages: retained-messages   # compacted: retained messages, for every node
  * </pre>
  */
 public record IngestNodeConfig(String node, String bootstrap, Duration deliveryTimeout, String telemetryTopic,
-                               String alarmsTopic, String statusTopic, IngestYamlConfig ingest) {
+                               String alarmsTopic, String statusTopic, KafkaClientMessageRelay.Topics relayTopics,
+                               IngestYamlConfig ingest) {
 
     private static final Set<String> KAFKA_KEYS = Set.of("bootstrap", "deliveryTimeoutSeconds", "topics");
-    private static final Set<String> TOPIC_KEYS = Set.of("telemetry", "alarms", "status");
+    private static final Set<String> TOPIC_KEYS = Set.of("telemetry", "alarms", "status", "clientMessages",
+            "retainedMessages");
     private static final Pattern TOP_LEVEL_KEY = Pattern.compile("^([A-Za-z_][\\w-]*)\\s*:.*");
     private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
@@ -82,7 +87,8 @@ public record IngestNodeConfig(String node, String bootstrap, Duration deliveryT
         }
         Platform.Topics defaults = Platform.Topics.standard();
         Map<String, String> topics = new HashMap<>(Map.of("telemetry", defaults.telemetry(),
-                "alarms", defaults.alarms(), "status", defaults.status()));
+                "alarms", defaults.alarms(), "status", defaults.status(),
+                "clientMessages", defaults.clientMessages(), "retainedMessages", defaults.retainedMessages()));
         JsonNode topicNode = kafka.get("topics");
         if (topicNode != null) {
             if (!topicNode.isObject()) {
@@ -114,7 +120,8 @@ public record IngestNodeConfig(String node, String bootstrap, Duration deliveryT
         IngestYamlConfig ingest = IngestYamlConfig.parse(withoutSections(yaml, Set.of("kafka", "node")), source,
                 baseDirectory);
         return new IngestNodeConfig(node, bootstrap.asText(), Duration.ofSeconds(timeoutS), topics.get("telemetry"),
-                topics.get("alarms"), topics.get("status"), ingest);
+                topics.get("alarms"), topics.get("status"), new KafkaClientMessageRelay.Topics(
+                        topics.get("clientMessages"), topics.get("retainedMessages")), ingest);
     }
 
     /**

@@ -4,10 +4,12 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tocsin.ingest.IngestServer;
 import io.tocsin.ingest.alarms.AlarmFanout;
+import io.tocsin.ingest.cluster.KafkaClientMessageRelay;
 import io.tocsin.ingest.status.DeviceStatusEvents;
 import io.tocsin.ingest.status.KafkaDeviceStatusWriter;
 import io.tocsin.ingest.telemetry.KafkaTelemetryWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -38,9 +40,12 @@ public final class IngestPartCommand implements Callable<Integer> {
                      settings.telemetryTopic(), settings.deliveryTimeout(), Map.of());
              KafkaDeviceStatusWriter status = new KafkaDeviceStatusWriter(settings.bootstrap(),
                      settings.statusTopic(), meters);
-             IngestServer server = settings.ingest().builder(telemetry, meters).deviceStatus(status)
+             KafkaClientMessageRelay relay = new KafkaClientMessageRelay(settings.bootstrap(),
+                     settings.relayTopics(), settings.deliveryTimeout(), meters);
+             IngestServer server = started(settings.ingest().builder(telemetry, meters).deviceStatus(status)
                      // The node name too: two ingest nodes on one host must not look like one server.
-                     .serverId(DeviceStatusEvents.localServerId() + "/" + settings.node()).build().start();
+                     .serverId(DeviceStatusEvents.localServerId() + "/" + settings.node())
+                     .otherNodes(relay).build(), relay);
              AlarmFanout fanout = new AlarmFanout(settings.bootstrap(), settings.alarmsTopic(),
                      settings.fanoutGroup(), server.subscriptions(), server.currentMessages(), meters).start()) {
             log.info("Ingest node {} serves MQTT on {} (Kafka {}, alarms fanned out in group {})", settings.node(),
@@ -52,5 +57,12 @@ public final class IngestPartCommand implements Callable<Integer> {
             lifecycle.stopped();
         }
         return 0;
+    }
+
+    /** Starts the server once the relay has loaded the retained messages, so its first clients find them. */
+    private static IngestServer started(IngestServer server, KafkaClientMessageRelay relay)
+            throws InterruptedException {
+        relay.start(server.subscriptions(), server.retainedMessages()).awaitRetainedLoaded(Duration.ofSeconds(30));
+        return server.start();
     }
 }

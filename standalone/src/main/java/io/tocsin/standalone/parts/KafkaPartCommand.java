@@ -5,6 +5,7 @@ import io.tocsin.standalone.kafka.EmbeddedKafkaBroker;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import io.tocsin.ingest.cluster.KafkaClientMessageRelay;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -38,7 +39,9 @@ public final class KafkaPartCommand implements Callable<Integer> {
             Platform.Topics topics = Platform.Topics.standard();
             broker.createTopics(Map.of(topics.telemetry(), partitions, topics.alarms(), partitions,
                     topics.status(), partitions, topics.commands(), partitions, topics.commandResults(), partitions));
-            broker.createCompactedTopics(Map.of(topics.registry(), 1));
+            broker.createCompactedTopics(Map.of(topics.registry(), 1, topics.retainedMessages(), partitions));
+            broker.createTopics(Map.of(topics.clientMessages(), partitions),
+                    KafkaClientMessageRelay.MESSAGES_TOPIC_CONFIG);
             PartLifecycle.announceReady("kafka", "bootstrap=" + broker.bootstrapServers());
             lifecycle.awaitStopRequest();
         } finally {

@@ -121,8 +121,8 @@ public final class LocalClusterCheck {
             String bootstrap = kafka.bootstrapServers();
             // Telemetry and alarms: 6 partitions (two led by each broker), 3 replicas, acknowledged on 2 copies.
             kafka.createTopics(Map.of("telemetry", 6, "alarms", 6, "status", 3, "commands", 3,
-                    "command-results", 3), Map.of("min.insync.replicas", "2"));
-            kafka.createTopics(Map.of("registry", 1), Map.of("min.insync.replicas", "2",
+                    "command-results", 3, "client-messages", 3), Map.of("min.insync.replicas", "2"));
+            kafka.createTopics(Map.of("registry", 1, "retained-messages", 3), Map.of("min.insync.replicas", "2",
                     "cleanup.policy", "compact"));
             say("Kafka: 3 KRaft nodes (broker+controller) on " + bootstrap + ", topics created (RF 3, min ISR 2)");
 

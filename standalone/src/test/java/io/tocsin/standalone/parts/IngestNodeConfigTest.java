@@ -3,6 +3,7 @@ package io.tocsin.standalone.parts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tocsin.ingest.cluster.KafkaClientMessageRelay;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -24,6 +25,7 @@ class IngestNodeConfigTest {
                   deliveryTimeoutSeconds: 12
                   topics:
                     alarms: alarms-eu
+                    retainedMessages: retained-eu
                 mqtt:
                   port: 11883
                 http:
@@ -35,6 +37,7 @@ class IngestNodeConfigTest {
         assertThat(config.deliveryTimeout()).isEqualTo(Duration.ofSeconds(12));
         assertThat(config.telemetryTopic()).isEqualTo("telemetry");
         assertThat(config.alarmsTopic()).isEqualTo("alarms-eu");
+        assertThat(config.relayTopics()).isEqualTo(new KafkaClientMessageRelay.Topics("client-messages", "retained-eu"));
         assertThat(config.ingest().mqtt().port()).isEqualTo(11883);
         assertThat(config.ingest().httpPort()).isEqualTo(19090);
     }
