@@ -10,12 +10,14 @@ import io.tocsin.standalone.kafka.EmbeddedKafkaBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,8 +49,7 @@ class TimeSeriesProcessTest {
                         .addReadings(reading("gas-02", T0, 27.25))
                         .build());
 
-                await().atMost(Duration.ofSeconds(60))
-                        .until(() -> store.count("SELECT count() FROM reading WHERE site = 'chem-park-1'") == 2);
+                awaitStored(store, 2, Duration.ofSeconds(60));
                 if (Files.isExecutable(Path.of("/usr/bin/nice")) && Files.exists(Path.of("/proc/self/stat"))) {
                     // nice adds to the caller's niceness (a build may itself run under nice), up to 19
                     int own = niceness(ProcessHandle.current().pid());
@@ -81,8 +82,7 @@ class TimeSeriesProcessTest {
                 StoreSql store = new StoreSql(url);
                 send(kafka.bootstrapServers(), TelemetryBatch.newBuilder().setSiteId("chem-park-1").setDeviceId("gw-1")
                         .setSequence(1).addReadings(reading("gas-01", T0, 1.5)).build());
-                await().atMost(Duration.ofSeconds(60))
-                        .until(() -> store.count("SELECT count() FROM reading WHERE site = 'chem-park-1'") == 1);
+                awaitStored(store, 1, Duration.ofSeconds(60));
 
                 ProcessHandle first = child.handle();
                 first.destroyForcibly(); // a crash: no clean stop
@@ -90,13 +90,28 @@ class TimeSeriesProcessTest {
                 send(kafka.bootstrapServers(), TelemetryBatch.newBuilder().setSiteId("chem-park-1").setDeviceId("gw-1")
                         .setSequence(2).addReadings(reading("gas-01", T0 + 1_000, 2.5)).build());
 
-                await().atMost(Duration.ofSeconds(120)).ignoreExceptions()
-                        .until(() -> store.count("SELECT count() FROM reading WHERE site = 'chem-park-1'") == 2);
+                awaitStored(store, 2, Duration.ofSeconds(120));
                 assertThat(child.handle().pid()).isNotEqualTo(first.pid());
                 assertThat(child.handle().isAlive()).isTrue();
             } finally {
                 child.close();
             }
+        }
+    }
+
+    /**
+     * Waits for the site's readings in the store; on a timeout the failure shows the end of the child's log (this
+     * test once failed twice in a row with no reading stored and nothing in the build's output to say why).
+     */
+    private void awaitStored(StoreSql store, long readings, Duration max) throws Exception {
+        try {
+            await().atMost(max).ignoreExceptions()
+                    .until(() -> store.count("SELECT count() FROM reading WHERE site = 'chem-park-1'") == readings);
+        } catch (ConditionTimeoutException e) {
+            Path log = dir.resolve("store").resolve("process.log");
+            List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of("(no " + log + ")");
+            throw new AssertionError(readings + " readings not in the store within " + max + "; the child's log ends:\n"
+                    + String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size())), e);
         }
     }
 
