@@ -176,6 +176,19 @@ public final class LocalClusterCheck {
             StationConsole console2 = new StationConsole("station-console-2", ingest.uri(1));
             parts.add(console2);
             say("Station consoles subscribed to tocsin/v1/alarms/# on node 1 and node 2");
+            CrossNodeMessages.Result cross = CrossNodeMessages.probe(ingest.uri(0), ingest.uri(1), 50);
+            figure("client-messages.node-1-to-node-2-ms", Throughput.percentiles(cross.sortedLatencyMs()));
+            figure("client-messages.missing", cross.missing());
+            figure("client-messages.retained-on-the-other-node", cross.retainedArrived());
+            say("Client messages node 1 -> node 2: " + (cross.sent() - cross.missing()) + " of " + cross.sent()
+                    + " arrived, retained message " + (cross.retainedArrived() ? "there" : "NOT there"));
+            if (cross.missing() > 0) {
+                failures.add(cross.missing() + " of " + cross.sent() + " messages published on node 1 never reached "
+                        + "the subscriber on node 2");
+            }
+            if (!cross.retainedArrived()) {
+                failures.add("a retained message published on node 1 was not there for a subscriber on node 2");
+            }
             figure("startup.total-s", seconds(started));
 
             List<String> deviceUris = ingest.uris();
