@@ -23,7 +23,9 @@ mkdir -p "$work"
 if [[ -z "${SKIP_BUILD:-}" ]]; then
   echo "Building the job jar, the standalone jar and the classpaths (output folders: $target) ..."
   # The job jar (stream-jobs/$target/tocsin-stream-jobs-job.jar) and `tocsin ingest` (standalone jar + lib/).
-  "${mvn[@]}" package -pl stream-jobs,standalone -DskipTests
+  # Installed with the modules they depend on (-am): the standalone jar's lib/ and the checker's class path below
+  # take the tocsin-* jars from the local Maven repository, which would otherwise hold an older build.
+  "${mvn[@]}" install -pl stream-jobs,standalone -am -DskipTests
   # Kafka's and Flink's own artifacts for the broker and Flink processes, and the checker's own classpath.
   for part in kafka flink; do
     "${mvn[@]}" -f deploy/local-cluster/$part-classpath/pom.xml \
