@@ -129,4 +129,29 @@ class MergeSensorWideResultsTest {
         assertThat(harness.extractOutputValues()).extracting(CommandResult::commandId, CommandResult::accepted)
                 .containsExactly(tuple("c-1", true));
     }
+
+    @Test
+    void aPartLeftAloneIsTheAnswerAfterTheTimeoutAndItsOtherPartComingLateIsDropped() throws Exception {
+        harness.setProcessingTime(1_000);
+        rulePart(accepted("c-1", 10));
+        fieldEventPart(refused("c-2", "the field events of park-1/zone-3 are already suppressed", 11));
+        harness.setProcessingTime(1_000 + MergeSensorWideResults.PART_TIMEOUT.toMillis() - 1);
+        assertThat(harness.extractOutputValues()).isEmpty();
+
+        harness.setProcessingTime(1_000 + MergeSensorWideResults.PART_TIMEOUT.toMillis());
+
+        assertThat(harness.extractOutputValues()).extracting(CommandResult::commandId, CommandResult::accepted,
+                        CommandResult::refusal)
+                .containsExactlyInAnyOrder(tuple("c-1", true, ""), tuple("c-2", false,
+                        "the field events of park-1/zone-3 are already suppressed; the sensor rules stage did not answer"));
+
+        // The missing parts after all: dropped, not paired with the next command of the same id.
+        fieldEventPart(refused("c-1", "late", 40_000));
+        rulePart(refused("c-2", "late", 40_001));
+        rulePart(accepted("c-1", 40_002));
+        fieldEventPart(accepted("c-1", 40_003));
+        assertThat(harness.extractOutputValues()).hasSize(3);
+        assertThat(harness.extractOutputValues().get(2)).extracting(CommandResult::commandId,
+                CommandResult::accepted, CommandResult::decidedAtMs).containsExactly("c-1", true, 40_003L);
+    }
 }
