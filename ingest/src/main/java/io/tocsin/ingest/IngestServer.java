@@ -332,6 +332,11 @@ public final class IngestServer implements AutoCloseable {
         return this;
     }
 
+    /** This server's id in its status events (see {@link Builder#serverId}). */
+    public String serverId() {
+        return serverId;
+    }
+
     /** The port listened on (useful with port 0). */
     public int port() {
         Channel channel = serverChannel;

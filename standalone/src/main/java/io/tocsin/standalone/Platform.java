@@ -6,8 +6,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tocsin.ingest.IngestConfig;
 import io.tocsin.ingest.IngestServer;
 import io.tocsin.ingest.alarms.AlarmFanout;
-import io.tocsin.ingest.cluster.KafkaClientMessageRelay;
 import io.tocsin.ingest.auth.CredentialRegistry;
+import io.tocsin.ingest.cluster.KafkaClientMessageRelay;
 import io.tocsin.ingest.coap.CoapSettings;
 import io.tocsin.ingest.console.ConsoleServer;
 import io.tocsin.ingest.console.ConsoleSettings;
@@ -17,6 +17,7 @@ import io.tocsin.ingest.notify.WebhookAlarmConsumer;
 import io.tocsin.ingest.notify.WebhookNotifier;
 import io.tocsin.ingest.notify.WebhookSettings;
 import io.tocsin.ingest.notify.WebhooksFile;
+import io.tocsin.ingest.status.GatewaysLostInACrash;
 import io.tocsin.ingest.status.KafkaDeviceStatusWriter;
 import io.tocsin.ingest.telemetry.KafkaTelemetryWriter;
 import io.tocsin.jobs.alarms.AlarmJob;
@@ -344,6 +345,9 @@ public final class Platform implements AutoCloseable {
         relay.start(server.subscriptions(), server.retainedMessages()).awaitRetainedLoaded(Duration.ofSeconds(30));
         ingest = server.start();
         running.push(ingest);
+        running.push(GatewaysLostInACrash.onKafka(kafka.bootstrapServers(), topics.status(), ingest.serverId(),
+                GatewaysLostInACrash.DEFAULT_GRACE, clientId -> ingest.clients().find(clientId).isPresent(),
+                statusWriter, meters).start());
 
         running.push(new AlarmFanout(kafka.bootstrapServers(), settings.topics().alarms(), "tocsin-ingest-fanout",
                 ingest.subscriptions(), ingest.currentMessages(), meters).start());

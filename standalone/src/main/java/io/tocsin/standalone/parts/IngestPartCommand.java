@@ -6,6 +6,7 @@ import io.tocsin.ingest.IngestServer;
 import io.tocsin.ingest.alarms.AlarmFanout;
 import io.tocsin.ingest.cluster.KafkaClientMessageRelay;
 import io.tocsin.ingest.status.DeviceStatusEvents;
+import io.tocsin.ingest.status.GatewaysLostInACrash;
 import io.tocsin.ingest.status.KafkaDeviceStatusWriter;
 import io.tocsin.ingest.telemetry.KafkaTelemetryWriter;
 import java.nio.file.Path;
@@ -47,7 +48,10 @@ public final class IngestPartCommand implements Callable<Integer> {
                      .serverId(DeviceStatusEvents.localServerId() + "/" + settings.node())
                      .otherNodes(relay).build(), relay);
              AlarmFanout fanout = new AlarmFanout(settings.bootstrap(), settings.alarmsTopic(),
-                     settings.fanoutGroup(), server.subscriptions(), server.currentMessages(), meters).start()) {
+                     settings.fanoutGroup(), server.subscriptions(), server.currentMessages(), meters).start();
+             GatewaysLostInACrash lostInACrash = GatewaysLostInACrash.onKafka(settings.bootstrap(),
+                     settings.statusTopic(), server.serverId(), GatewaysLostInACrash.DEFAULT_GRACE,
+                     clientId -> server.clients().find(clientId).isPresent(), status, meters).start()) {
             log.info("Ingest node {} serves MQTT on {} (Kafka {}, alarms fanned out in group {})", settings.node(),
                     server.port(), settings.bootstrap(), settings.fanoutGroup());
             PartLifecycle.announceReady("ingest", "node=" + settings.node() + " mqtt=" + server.port()
