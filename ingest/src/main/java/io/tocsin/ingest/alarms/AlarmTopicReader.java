@@ -8,6 +8,8 @@ import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -16,6 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
@@ -177,6 +180,19 @@ public final class AlarmTopicReader implements AutoCloseable {
         properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, autoCommit);
         properties.putAll(overrides);
         return properties;
+    }
+
+    /**
+     * Every partition of a topic, for readers that assign them themselves; waits up to 30 s for the metadata.
+     *
+     * @throws IllegalStateException when the topic does not exist (yet)
+     */
+    public static List<TopicPartition> partitions(Consumer<String, byte[]> kafka, String topic) {
+        List<PartitionInfo> infos = kafka.partitionsFor(topic, Duration.ofSeconds(30));
+        if (infos == null || infos.isEmpty()) {
+            throw new IllegalStateException("topic " + topic + " does not exist (yet)");
+        }
+        return infos.stream().map(info -> new TopicPartition(topic, info.partition())).toList();
     }
 
     /**

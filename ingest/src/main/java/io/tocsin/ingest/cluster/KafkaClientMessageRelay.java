@@ -19,7 +19,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RetriableException;
 import org.slf4j.Logger;
@@ -207,8 +206,8 @@ public final class KafkaClientMessageRelay implements ClientMessageRelay, AutoCl
     }
 
     private void attach(Consumer<String, byte[]> kafka) {
-        List<TopicPartition> messages = partitions(kafka, topics.messages());
-        List<TopicPartition> retainedPartitions = partitions(kafka, topics.retained());
+        List<TopicPartition> messages = AlarmTopicReader.partitions(kafka, topics.messages());
+        List<TopicPartition> retainedPartitions = AlarmTopicReader.partitions(kafka, topics.retained());
         List<TopicPartition> all = new ArrayList<>(messages);
         all.addAll(retainedPartitions);
         kafka.assign(all);
@@ -233,14 +232,6 @@ public final class KafkaClientMessageRelay implements ClientMessageRelay, AutoCl
                 retainedLoaded.countDown();
             }
         }
-    }
-
-    private static List<TopicPartition> partitions(Consumer<String, byte[]> kafka, String topic) {
-        List<PartitionInfo> infos = kafka.partitionsFor(topic, Duration.ofSeconds(30));
-        if (infos == null || infos.isEmpty()) {
-            throw new IllegalStateException("topic " + topic + " does not exist");
-        }
-        return infos.stream().map(info -> new TopicPartition(topic, info.partition())).toList();
     }
 
     private void handle(ConsumerRecord<String, byte[]> record) throws AlarmTopicReader.BadRecord {

@@ -12,7 +12,6 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -105,9 +104,9 @@ public final class KafkaConsoleFeed implements AutoCloseable {
     }
 
     private void attach(Consumer<String, byte[]> kafka) {
-        List<TopicPartition> alarms = partitions(kafka, topics.alarms());
-        List<TopicPartition> status = partitions(kafka, topics.status());
-        List<TopicPartition> commandResults = partitions(kafka, topics.commandResults());
+        List<TopicPartition> alarms = AlarmTopicReader.partitions(kafka, topics.alarms());
+        List<TopicPartition> status = AlarmTopicReader.partitions(kafka, topics.status());
+        List<TopicPartition> commandResults = AlarmTopicReader.partitions(kafka, topics.commandResults());
         List<TopicPartition> all = new ArrayList<>(alarms);
         all.addAll(status);
         all.addAll(commandResults);
@@ -160,17 +159,9 @@ public final class KafkaConsoleFeed implements AutoCloseable {
     }
 
     private void attachLiveValues(Consumer<String, byte[]> kafka) {
-        List<TopicPartition> telemetry = partitions(kafka, topics.telemetry());
+        List<TopicPartition> telemetry = AlarmTopicReader.partitions(kafka, topics.telemetry());
         kafka.assign(telemetry);
         kafka.seekToEnd(telemetry);
-    }
-
-    private static List<TopicPartition> partitions(Consumer<String, byte[]> kafka, String topic) {
-        List<PartitionInfo> infos = kafka.partitionsFor(topic, Duration.ofSeconds(30));
-        if (infos == null || infos.isEmpty()) {
-            throw new IllegalStateException("topic " + topic + " does not exist (yet)");
-        }
-        return infos.stream().map(info -> new TopicPartition(topic, info.partition())).toList();
     }
 
     private void handle(ConsumerRecord<String, byte[]> record) throws AlarmTopicReader.BadRecord {

@@ -9,7 +9,6 @@ import io.tocsin.proto.v1.StatusCause;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -101,12 +100,7 @@ public final class GatewaysLostInACrash implements AutoCloseable {
             if (closing) {
                 return;
             }
-            List<PartitionInfo> infos = kafka.partitionsFor(topic, Duration.ofSeconds(30));
-            if (infos == null || infos.isEmpty()) {
-                log.warn("Status topic {} not found: gateways a crash of this node left ONLINE stay so", topic);
-                return;
-            }
-            List<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+            List<TopicPartition> partitions = AlarmTopicReader.partitions(kafka, topic);
             kafka.assign(partitions);
             kafka.seekToBeginning(partitions);
             Map<String, DeviceStatus> latest = new HashMap<>();
