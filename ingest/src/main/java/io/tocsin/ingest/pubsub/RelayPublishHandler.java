@@ -122,31 +122,44 @@ public final class RelayPublishHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
+        handOnToOtherNodes(ctx.channel().eventLoop(), client, ack, topic, payload, qos, retain, properties);
+    }
+
+    /** Gives the message to the relay; the acknowledgement (if any) waits for its answer, on the event loop. */
+    private void handOnToOtherNodes(EventLoop loop, ConnectedClient client, InFlightPublishes.PendingAck ack,
+                                    String topic, byte[] payload, MqttQoS qos, boolean retain,
+                                    MqttProperties properties) {
         CompletableFuture<?> relayed;
         try {
             relayed = otherNodes.relay(topic, payload, qos, retain, properties);
         } catch (RuntimeException e) {
             relayed = CompletableFuture.failedFuture(e);
         }
-        EventLoop loop = ctx.channel().eventLoop();
         relayed.whenComplete((ok, failure) -> {
             if (failure != null) {
                 meters.counter(NOT_RELAYED).increment();
                 log.warn("Message of client {} on {} reached this node's subscribers only: the other ingest nodes "
                         + "could not be handed it ({})", client, topic, ack == null ? "QoS 0, not resent"
-                        : client.isV5() ? "PUBACK 0x80, the client resends" : "closing the connection, the client "
-                        + "resends", failure);
+                        : client.isV5() ? "PUBACK 0x80, the client resends"
+                        : "closing the connection, the client resends", failure);
             }
-            if (ack != null) {
-                try {
-                    loop.execute(() -> inFlight.settle(ack, failure == null ? PubAckOutcome.accepted()
-                            : client.isV5() ? PubAckOutcome.refused(MqttReasonCodes.PubAck.UNSPECIFIED_ERROR,
-                                    OTHER_NODES_UNREACHABLE) : PubAckOutcome.closeConnection(OTHER_NODES_UNREACHABLE)));
-                } catch (RejectedExecutionException e) {
-                    log.debug("Relay of client {}'s message completed after the server stopped", client.clientId());
-                }
+            if (ack == null) {
+                return;
+            }
+            try {
+                loop.execute(() -> client.inFlight().settle(ack, failure == null ? PubAckOutcome.accepted()
+                        : sendAgain(client)));
+            } catch (RejectedExecutionException e) {
+                log.debug("Relay of client {}'s message completed after the server stopped", client.clientId());
             }
         });
+    }
+
+    /** MQTT 5: PUBACK 0x80 with the reason; MQTT 3.1.1 has no negative PUBACK: the connection is closed. */
+    private static PubAckOutcome sendAgain(ConnectedClient client) {
+        return client.isV5()
+                ? PubAckOutcome.refused(MqttReasonCodes.PubAck.UNSPECIFIED_ERROR, OTHER_NODES_UNREACHABLE)
+                : PubAckOutcome.closeConnection(OTHER_NODES_UNREACHABLE);
     }
 
     private static MqttProperties forwarded(MqttProperties received) {
