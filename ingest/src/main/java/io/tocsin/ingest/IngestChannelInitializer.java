@@ -62,7 +62,7 @@ import io.tocsin.ingest.telemetry.TelemetryWriter;
  * exactlyOnce          QoS 2: a resent PUBLISH is not taken twice; PUBREL -> PUBCOMP
  * (publishRateLimit)   when configured: above the client's publish rate, DISCONNECT 0x96 (3.1.1: close)
  * telemetry            telemetry topics: ACL, validate the batch, write it, PUBACK once written
- * relay                other topics: deliver to subscribers, PUBACK
+ * relay                other topics: deliver to subscribers, hand to the other nodes, PUBACK
  * subscribe            SUBSCRIBE / UNSUBSCRIBE, with the topic ACL
  * deliveryAcks         PUBACKs of subscribers for what the server sent them (QoS 1)
  * deliveryExactlyOnce  PUBREC -> PUBREL, PUBCOMP of subscribers for what the server sent them (QoS 2)
