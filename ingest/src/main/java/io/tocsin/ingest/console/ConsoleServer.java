@@ -36,6 +36,7 @@ import io.tocsin.proto.v1.TelemetryBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.BindException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -85,6 +86,9 @@ public final class ConsoleServer implements ConsoleFeed, AutoCloseable {
     /** How often control rooms get the sensor values that changed. */
     static final Duration SENSOR_PUSH_INTERVAL = Duration.ofSeconds(1);
     private static final int PENDING_COMMANDS = 10_000;
+    /** How long a restart waits for the port to be free again, and how often it tries. */
+    private static final Duration REBIND_WAIT = Duration.ofSeconds(10);
+    private static final Duration REBIND_RETRY = Duration.ofMillis(100);
 
     private static final Logger log = LoggerFactory.getLogger(ConsoleServer.class);
 
@@ -159,6 +163,7 @@ public final class ConsoleServer implements ConsoleFeed, AutoCloseable {
     private final ChannelGroup openChannels;
     private Channel serverChannel;
     private int boundPort;
+    private boolean stoppedOnce;
     private boolean closed;
 
     private ConsoleServer(Builder builder) {
@@ -238,6 +243,19 @@ public final class ConsoleServer implements ConsoleFeed, AutoCloseable {
                     }
                 });
         ChannelFuture bound = bootstrap.bind(settings.bindHost(), boundPort).awaitUninterruptibly();
+        // Listening again after stop(): the connections it closed may still hold the port for a moment (Linux lets
+        // SO_REUSEADDR rebind past TIME_WAIT, not past FIN_WAIT2, until the page's side has closed too).
+        long deadline = System.nanoTime() + REBIND_WAIT.toNanos();
+        while (!bound.isSuccess() && bound.cause() instanceof BindException && stoppedOnce
+                && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(REBIND_RETRY.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            bound = bootstrap.bind(settings.bindHost(), boundPort).awaitUninterruptibly();
+        }
         if (!bound.isSuccess()) {
             throw new IllegalStateException("the console cannot listen on " + settings.bindHost() + ":" + boundPort,
                     bound.cause());
@@ -255,6 +273,7 @@ public final class ConsoleServer implements ConsoleFeed, AutoCloseable {
         }
         serverChannel.close().awaitUninterruptibly();
         serverChannel = null;
+        stoppedOnce = true;
         // Every connection, not only the consoles' WebSockets: an idle keep-alive connection would hold the port.
         openChannels.close().awaitUninterruptibly();
         log.info("Station console stopped listening");
