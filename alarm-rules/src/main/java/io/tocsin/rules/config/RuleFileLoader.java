@@ -481,12 +481,16 @@ public final class RuleFileLoader {
         }
         if (e.value() instanceof Scalar s && (s.token() == JsonToken.VALUE_NUMBER_INT
                 || s.token() == JsonToken.VALUE_NUMBER_FLOAT)) {
-            double d = Double.parseDouble(s.text());
-            if (Double.isFinite(d)) {
-                return d;
+            try {
+                double d = Double.parseDouble(s.text());
+                if (Double.isFinite(d)) {
+                    return d;
+                }
+            } catch (NumberFormatException ignored) {
+                // YAML 1.1 numbers Java does not read as decimal ("0x1F", "0o17", "1_000"): reported below
             }
         }
-        problems.add(at(e.value().line(), key + "." + name, "must be a finite number"));
+        problems.add(at(e.value().line(), key + "." + name, "must be a finite decimal number"));
         return null;
     }
 

@@ -108,6 +108,14 @@ class RuleFileLoaderTest {
     }
 
     @Test
+    void aNumberJavaDoesNotReadAsDecimalIsAProblemNotACrash() { // found by RuleFileFuzzTest: "0x0"
+        RuleFileException e = problemsOf(MINIMAL.replace("span: {min: 0, max: 100}", "span: {min: 0x0, max: 100}"));
+
+        assertThat(e.problems()).anySatisfy(p -> assertThat(p)
+                .startsWith("rules.yaml:5: sensorTypes.combustible-gas.span.min").contains("finite decimal number"));
+    }
+
+    @Test
     void ruleIdsOfFieldEventAlarmsAreReserved() {
         RuleFileException e = problemsOf(MINIMAL.replace("id: gas-fault", "id: event-fire"));
 
