@@ -184,7 +184,7 @@ public final class KafkaClientMessageRelay implements ClientMessageRelay, AutoCl
     @Override
     public CompletableFuture<?> relay(String topic, byte[] payload, MqttQoS qos, boolean retain,
                                       MqttProperties properties) {
-        byte[] value = encode(topic, payload, qos, retain, properties).toByteArray();
+        byte[] value = encode(node, topic, payload, qos, retain, properties).toByteArray();
         CompletableFuture<?> message = send(topics.messages(), topic, value);
         return retain ? CompletableFuture.allOf(message, send(topics.retained(), topic, value)) : message;
     }
@@ -257,7 +257,7 @@ public final class KafkaClientMessageRelay implements ClientMessageRelay, AutoCl
         }
     }
 
-    static ClientMessage encode(String node, String topic, byte[] payload, MqttQoS qos, boolean retain,
+    private static ClientMessage encode(String node, String topic, byte[] payload, MqttQoS qos, boolean retain,
                                 MqttProperties properties) {
         ClientMessage.Builder message = ClientMessage.newBuilder().setOriginNode(node).setTopic(topic)
                 .setPayload(ByteString.copyFrom(payload)).setQos(qos.value()).setRetain(retain);
@@ -282,11 +282,6 @@ public final class KafkaClientMessageRelay implements ClientMessageRelay, AutoCl
             }
         }
         return message.build();
-    }
-
-    private ClientMessage encode(String topic, byte[] payload, MqttQoS qos, boolean retain,
-                                 MqttProperties properties) {
-        return encode(node, topic, payload, qos, retain, properties);
     }
 
     private static ClientMessageUserProperty userProperty(MqttProperties.StringPair pair) {
