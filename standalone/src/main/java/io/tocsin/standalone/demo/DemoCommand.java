@@ -138,7 +138,10 @@ public final class DemoCommand implements Callable<Integer> {
      */
     private void stopOnShutdown(CountDownLatch stopRequested, Runnable beforeStopping) {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.info("Stopping ...");
+            // A demo that ran its --duration out has stopped already; the JVM's exit runs this hook too.
+            if (stoppedCleanly.getCount() > 0) {
+                log.info("Stopping ...");
+            }
             beforeStopping.run();
             stopRequested.countDown();
             awaitQuietly(stoppedCleanly, 60);
