@@ -8,6 +8,7 @@ import io.tocsin.ingest.status.CoapDevicePresence;
 import io.tocsin.ingest.telemetry.TelemetryWriter;
 import io.tocsin.proto.MqttTopics;
 import io.tocsin.proto.MqttTopics.DeviceAddress;
+import io.tocsin.proto.TelemetryBatchHeader;
 import io.tocsin.proto.v1.TelemetryBatch;
 import org.eclipse.californium.core.CoapResource;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
@@ -133,17 +134,17 @@ final class TelemetryResource extends CoapResource {
     }
 
     private static String problem(DeviceAddress address, byte[] payload) {
-        TelemetryBatch batch;
+        TelemetryBatchHeader batch;
         try {
-            batch = TelemetryBatch.parseFrom(payload);
+            batch = TelemetryBatchHeader.read(payload);
         } catch (InvalidProtocolBufferException e) {
             return "payload is not a TelemetryBatch: " + e.getMessage();
         }
-        if (batch.getReadingsCount() == 0) {
+        if (batch.readings() == 0) {
             return "batch has no readings";
         }
-        if (!batch.getSiteId().equals(address.siteId()) || !batch.getDeviceId().equals(address.deviceId())) {
-            return "batch says site '" + batch.getSiteId() + "' device '" + batch.getDeviceId() + "', path says "
+        if (!batch.siteId().equals(address.siteId()) || !batch.deviceId().equals(address.deviceId())) {
+            return "batch says site '" + batch.siteId() + "' device '" + batch.deviceId() + "', path says "
                     + address;
         }
         return null;

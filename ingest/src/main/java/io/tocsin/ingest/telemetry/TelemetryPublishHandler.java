@@ -19,6 +19,7 @@ import io.tocsin.ingest.mqtt.PubAckOutcome;
 import io.tocsin.ingest.mqtt.PublishValidationHandler;
 import io.tocsin.proto.MqttTopics;
 import io.tocsin.proto.MqttTopics.DeviceAddress;
+import io.tocsin.proto.TelemetryBatchHeader;
 import io.tocsin.proto.v1.TelemetryBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -145,20 +146,20 @@ public final class TelemetryPublishHandler extends ChannelInboundHandlerAdapter 
             return;
         }
         byte[] payload = ByteBufUtil.getBytes(publish.payload());
-        TelemetryBatch batch;
+        TelemetryBatchHeader batch; // checked without building the readings: the bytes go to the log as they are
         try {
-            batch = TelemetryBatch.parseFrom(payload);
+            batch = TelemetryBatchHeader.read(payload);
         } catch (InvalidProtocolBufferException e) {
             refuse(client, topic, ack, Refusal.BAD_PAYLOAD, "payload is not a TelemetryBatch: " + e.getMessage());
             return;
         }
-        if (batch.getReadingsCount() == 0) {
+        if (batch.readings() == 0) {
             refuse(client, topic, ack, Refusal.EMPTY_BATCH, "batch has no readings");
             return;
         }
-        if (!batch.getSiteId().equals(address.siteId()) || !batch.getDeviceId().equals(address.deviceId())) {
-            refuse(client, topic, ack, Refusal.SITE_DEVICE_MISMATCH, "batch says site '" + batch.getSiteId()
-                    + "' device '" + batch.getDeviceId() + "', topic says site '" + address.siteId()
+        if (!batch.siteId().equals(address.siteId()) || !batch.deviceId().equals(address.deviceId())) {
+            refuse(client, topic, ack, Refusal.SITE_DEVICE_MISMATCH, "batch says site '" + batch.siteId()
+                    + "' device '" + batch.deviceId() + "', topic says site '" + address.siteId()
                     + "' device '" + address.deviceId() + "'");
             return;
         }
