@@ -30,6 +30,7 @@ class InFlightPublishesTest {
 
     private List<MqttPubReplyMessageVariableHeader> sentAcks() {
         List<MqttPubReplyMessageVariableHeader> acks = new ArrayList<>();
+        channel.runPendingTasks(); // acks are flushed by a task after the ones already queued
         for (Object message; (message = channel.readOutbound()) != null; ) {
             MqttMessage mqtt = (MqttMessage) message;
             assertThat(mqtt.fixedHeader().messageType()).isEqualTo(MqttMessageType.PUBACK);
