@@ -9,6 +9,8 @@ import com.google.protobuf.WireFormat;
 import io.tocsin.proto.v1.TelemetryBatch;
 
 import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * What the ingest server checks of a telemetry batch before it stores the payload unchanged: that the bytes parse
@@ -24,7 +26,11 @@ import java.io.IOException;
  */
 public record TelemetryBatchHeader(String siteId, String deviceId, int readings) {
 
-    private static final Descriptor BATCH = TelemetryBatch.getDescriptor();
+    /**
+     * The schema as tables by field number, made once: asking the descriptors per field (type, packed-ness, by
+     * binary search) cost more than the walk itself.
+     */
+    private static final Fields BATCH = Fields.of(TelemetryBatch.getDescriptor(), new HashMap<>());
     /** Deeper than any message of ours: such a payload goes to the parser, which has its own limit. */
     private static final int MAX_DEPTH = 8;
 
@@ -64,7 +70,7 @@ public record TelemetryBatchHeader(String siteId, String deviceId, int readings)
                     if (lengthDelimited && number == TelemetryBatch.READINGS_FIELD_NUMBER) {
                         readings++;
                     }
-                    if (!field(in, tag, BATCH.findFieldByNumber(number), payload, 0)) {
+                    if (!field(in, tag, BATCH, payload, 0)) {
                         return null;
                     }
                 }
@@ -75,31 +81,32 @@ public record TelemetryBatchHeader(String siteId, String deviceId, int readings)
     }
 
     /** Checks one message's fields up to the end of the stream's current limit. */
-    private static boolean message(CodedInputStream in, Descriptor type, byte[] payload, int depth) throws IOException {
+    private static boolean message(CodedInputStream in, Fields type, byte[] payload, int depth) throws IOException {
         while (true) {
             int tag = in.readTag();
             if (tag == 0) {
                 return true;
             }
-            if (!field(in, tag, type.findFieldByNumber(WireFormat.getTagFieldNumber(tag)), payload, depth)) {
+            if (!field(in, tag, type, payload, depth)) {
                 return false;
             }
         }
     }
 
-    /** Checks (and steps over) the value of one field; false when unsure. */
-    private static boolean field(CodedInputStream in, int tag, FieldDescriptor field, byte[] payload, int depth)
+    /** Checks (and steps over) the value of one field of a message of {@code type}; false when unsure. */
+    private static boolean field(CodedInputStream in, int tag, Fields type, byte[] payload, int depth)
             throws IOException {
+        int number = WireFormat.getTagFieldNumber(tag);
         int wireType = WireFormat.getTagWireType(tag);
-        if (field == null) {
+        byte kind = number < type.kinds.length ? type.kinds[number] : Fields.UNKNOWN;
+        if (kind == Fields.UNKNOWN) {
             return unknownField(in, wireType);
         }
-        if (field.isPacked() || field.getType() == FieldDescriptor.Type.GROUP
-                || wireType != field.getLiteType().getWireType()) {
+        if (kind == Fields.UNSURE || wireType != type.wireTypes[number]) {
             return false;
         }
-        switch (field.getJavaType()) {
-            case STRING -> {
+        switch (kind) {
+            case Fields.STRING -> {
                 int length = in.readRawVarint32();
                 int at = in.getTotalBytesRead();
                 if (length < 0 || length > payload.length - at
@@ -108,12 +115,12 @@ public record TelemetryBatchHeader(String siteId, String deviceId, int readings)
                 }
                 in.skipRawBytes(length);
             }
-            case MESSAGE -> {
+            case Fields.MESSAGE -> {
                 if (depth >= MAX_DEPTH) {
                     return false;
                 }
                 int limit = in.pushLimit(in.readRawVarint32());
-                if (!message(in, field.getMessageType(), payload, depth + 1)) {
+                if (!message(in, type.nested[number], payload, depth + 1)) {
                     return false;
                 }
                 in.popLimit(limit);
@@ -134,5 +141,50 @@ public record TelemetryBatchHeader(String siteId, String deviceId, int readings)
             }
         }
         return true;
+    }
+
+    /** One message type's fields by number: what to check of each, and the tables of nested message types. */
+    private static final class Fields {
+        static final byte UNKNOWN = 0;
+        static final byte STRING = 1;
+        static final byte MESSAGE = 2;
+        static final byte SCALAR = 3;
+        /** Packed or group: left to the parser. */
+        static final byte UNSURE = 4;
+
+        final byte[] kinds;
+        final int[] wireTypes;
+        final Fields[] nested;
+
+        private Fields(int size) {
+            kinds = new byte[size];
+            wireTypes = new int[size];
+            nested = new Fields[size];
+        }
+
+        static Fields of(Descriptor type, Map<Descriptor, Fields> made) {
+            Fields known = made.get(type);
+            if (known != null) {
+                return known; // a type that contains itself
+            }
+            int size = type.getFields().stream().mapToInt(FieldDescriptor::getNumber).max().orElse(0) + 1;
+            Fields fields = new Fields(size);
+            made.put(type, fields);
+            for (FieldDescriptor field : type.getFields()) {
+                int number = field.getNumber();
+                fields.wireTypes[number] = field.getLiteType().getWireType();
+                if (field.isPacked() || field.getType() == FieldDescriptor.Type.GROUP) {
+                    fields.kinds[number] = UNSURE;
+                } else if (field.getJavaType() == FieldDescriptor.JavaType.STRING) {
+                    fields.kinds[number] = STRING;
+                } else if (field.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
+                    fields.kinds[number] = MESSAGE;
+                    fields.nested[number] = of(field.getMessageType(), made);
+                } else {
+                    fields.kinds[number] = SCALAR;
+                }
+            }
+            return fields;
+        }
     }
 }
