@@ -150,15 +150,10 @@ public final class AlarmHistoryReader implements AutoCloseable {
         log.info("{}: reading the alarm history from the beginning up to {}", name, ends);
         kafka.assign(ends.keySet());
         kafka.seekToBeginning(ends.keySet());
-        Map<TopicPartition, Long> left = new HashMap<>(ends);
-        long records = 0;
-        while (!closing) {
-            left.entrySet().removeIf(e -> kafka.position(e.getKey()) >= e.getValue());
-            if (left.isEmpty()) {
-                return records;
-            }
+        long[] records = {0};
+        AlarmTopicReader.readUpTo(kafka, ends, POLL, () -> closing, polled -> {
             List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>();
-            for (ConsumerRecord<String, byte[]> record : kafka.poll(POLL)) {
+            for (ConsumerRecord<String, byte[]> record : polled) {
                 Long end = ends.get(new TopicPartition(record.topic(), record.partition()));
                 if (end != null && record.offset() < end) { // beyond: the reader of new events has it
                     batch.add(record);
@@ -166,10 +161,10 @@ public final class AlarmHistoryReader implements AutoCloseable {
             }
             if (!batch.isEmpty()) {
                 sink.accept(batch);
-                records += batch.size();
+                records[0] += batch.size();
             }
-        }
-        return records;
+        });
+        return records[0];
     }
 
     private void sleepBackoff() {

@@ -8,6 +8,7 @@ import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -193,6 +195,24 @@ public final class AlarmTopicReader implements AutoCloseable {
             throw new IllegalStateException("topic " + topic + " does not exist (yet)");
         }
         return infos.stream().map(info -> new TopicPartition(topic, info.partition())).toList();
+    }
+
+    /**
+     * Polls an assigned consumer until its position on every partition of {@code ends} has reached the offset given
+     * there, handing each poll's records to {@code each} (all of them: a poll may return records past an end, which
+     * the caller keeps or drops). Returns false when {@code stop} said so first.
+     */
+    public static boolean readUpTo(Consumer<String, byte[]> kafka, Map<TopicPartition, Long> ends, Duration poll,
+                                   BooleanSupplier stop, java.util.function.Consumer<ConsumerRecords<String, byte[]>> each) {
+        Map<TopicPartition, Long> left = new HashMap<>(ends);
+        while (!stop.getAsBoolean()) {
+            left.entrySet().removeIf(e -> kafka.position(e.getKey()) >= e.getValue());
+            if (left.isEmpty()) {
+                return true;
+            }
+            each.accept(kafka.poll(poll));
+        }
+        return false;
     }
 
     /**

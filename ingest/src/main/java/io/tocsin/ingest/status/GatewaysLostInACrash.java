@@ -154,20 +154,16 @@ public final class GatewaysLostInACrash implements AutoCloseable {
         }
     }
 
+    /** Every keyed record up to the offsets, and those a poll brings past them (newer events only settle more). */
     private void readUpTo(Consumer<String, byte[]> kafka, Map<TopicPartition, Long> ends,
                           java.util.function.Consumer<ConsumerRecord<String, byte[]>> each) {
-        Map<TopicPartition, Long> left = new HashMap<>(ends);
-        while (!closing) {
-            left.entrySet().removeIf(e -> kafka.position(e.getKey()) >= e.getValue());
-            if (left.isEmpty()) {
-                return;
-            }
-            for (ConsumerRecord<String, byte[]> record : kafka.poll(POLL)) {
+        AlarmTopicReader.readUpTo(kafka, ends, POLL, () -> closing, polled -> {
+            for (ConsumerRecord<String, byte[]> record : polled) {
                 if (record.key() != null) {
                     each.accept(record);
                 }
             }
-        }
+        });
     }
 
     private static DeviceStatus parse(ConsumerRecord<String, byte[]> record) {
