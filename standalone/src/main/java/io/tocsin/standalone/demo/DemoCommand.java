@@ -2,19 +2,17 @@ package io.tocsin.standalone.demo;
 
 import io.tocsin.edge.EdgeAgent;
 import io.tocsin.standalone.Platform;
+import io.tocsin.standalone.ScratchDirectory;
 import io.tocsin.standalone.demo.city.CityDemo;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.logging.log4j.LogManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,7 +72,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (!keepData) {
             // The alarm job's state is not restored across demo runs yet, so old telemetry and alarms would
             // only confuse the story.
-            deleteRecursively(dataDir);
+            ScratchDirectory.deleteTree(dataDir);
         }
         long started = System.nanoTime();
         log.info("Starting Tocsin on the embedded default (data in {})", dataDir.toAbsolutePath());
@@ -164,14 +162,4 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 }

@@ -14,6 +14,7 @@ import io.tocsin.proto.v1.Quality;
 import io.tocsin.proto.v1.Reading;
 import io.tocsin.proto.v1.TelemetryBatch;
 import io.tocsin.standalone.Platform;
+import io.tocsin.standalone.ScratchDirectory;
 import io.tocsin.standalone.timeseries.StoreSql;
 import io.tocsin.standalone.demo.MessageArrivedCallback;
 import io.tocsin.standalone.demo.city.GatewayConnection;
@@ -137,7 +138,8 @@ public final class AlarmLatencyBenchmark {
     }
 
     private void run(List<Integer> levels, int probes, double probesPerSecond, int warmUpSeconds) throws Exception {
-        Path dir = Files.createTempDirectory("tocsin-latency");
+        ScratchDirectory scratch = ScratchDirectory.create("tocsin-latency"); // the platform's data, deleted after
+        Path dir = scratch.path();
         String registry = "sites:\n  " + PROBE_SITE + ":\n    name: Latency probe\n    risk: MAJOR\n    stations: ["
                 + STATION + "]\n";
         Platform.Settings settings = Platform.Settings.builder(dir).ports(Platform.Ports.ephemeral())
@@ -150,7 +152,7 @@ public final class AlarmLatencyBenchmark {
                 .build();
         List<String> rows = new ArrayList<>();
         List<LevelRun> runs = new ArrayList<>();
-        try (Platform platform = Platform.start(settings)) {
+        try (scratch; Platform platform = Platform.start(settings)) {
             URI mqtt = URI.create(platform.mqttUri());
             loops = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("bench-load", true),
                     NioIoHandler.newFactory());

@@ -16,8 +16,8 @@ import io.tocsin.proto.v1.DeviceStatus;
 import io.tocsin.proto.v1.Severity;
 import io.tocsin.proto.v1.TelemetryBatch;
 import io.tocsin.standalone.demo.MessageArrivedCallback;
+import io.tocsin.standalone.ScratchDirectory;
 import io.tocsin.standalone.kafka.EmbeddedKafkaBroker;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -63,8 +63,8 @@ public final class FanoutRestartBenchmark {
     public static void main(String[] args) throws Exception {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 500_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-        try (EmbeddedKafkaBroker kafka = new EmbeddedKafkaBroker(Files.createTempDirectory("fanout-restart"), 0, 0)
-                .start()) {
+        try (ScratchDirectory dir = ScratchDirectory.create("fanout-restart");
+             EmbeddedKafkaBroker kafka = new EmbeddedKafkaBroker(dir.path(), 0, 0).start()) {
             kafka.createTopics(Map.of(TOPIC, 6, "command-results", 1, "status", 1, "telemetry", 1));
             String bootstrap = kafka.bootstrapServers();
             long t = System.nanoTime();

@@ -1,8 +1,8 @@
 package io.tocsin.standalone.bench;
 
+import io.tocsin.standalone.ScratchDirectory;
 import io.tocsin.standalone.kafka.EmbeddedKafkaBroker;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -38,7 +38,8 @@ public final class KafkaHopBenchmark {
             if (kv[0].startsWith("producer.")) producerExtra.put(kv[0].substring(9), kv[1]);
             if (kv[0].startsWith("consumer.")) consumerExtra.put(kv[0].substring(9), kv[1]);
         }
-        try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(Files.createTempDirectory("hop"), 0, 0).start()) {
+        try (ScratchDirectory dir = ScratchDirectory.create("hop");
+             EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir.path(), 0, 0).start()) {
             broker.createTopics(Map.of("hop", 1));
             Properties p = new Properties();
             p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());

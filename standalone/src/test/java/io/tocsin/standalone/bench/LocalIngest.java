@@ -4,9 +4,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tocsin.ingest.IngestConfig;
 import io.tocsin.ingest.IngestServer;
 import io.tocsin.ingest.telemetry.KafkaTelemetryWriter;
+import io.tocsin.standalone.ScratchDirectory;
 import io.tocsin.standalone.kafka.EmbeddedKafkaBroker;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -27,8 +26,8 @@ public final class LocalIngest {
 
     public static void main(String[] args) throws Exception {
         int port = args.length > 0 ? Integer.parseInt(args[0]) : 1884;
-        Path dataDir = Files.createTempDirectory("tocsin-local-ingest");
-        try (EmbeddedKafkaBroker kafka = new EmbeddedKafkaBroker(dataDir, 0, 0).start()) {
+        try (ScratchDirectory dataDir = ScratchDirectory.create("tocsin-local-ingest");
+             EmbeddedKafkaBroker kafka = new EmbeddedKafkaBroker(dataDir.path(), 0, 0).start()) {
             kafka.createTopics(Map.of("telemetry", 4));
             try (KafkaTelemetryWriter writer = new KafkaTelemetryWriter(kafka.bootstrapServers(), "telemetry",
                     Duration.ofSeconds(30), Map.of());

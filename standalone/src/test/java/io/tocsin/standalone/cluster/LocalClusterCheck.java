@@ -1,6 +1,7 @@
 package io.tocsin.standalone.cluster;
 
 import io.tocsin.jobs.alarms.RuleFileText;
+import io.tocsin.standalone.ScratchDirectory;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -9,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -94,7 +94,7 @@ public final class LocalClusterCheck {
                 .toAbsolutePath();
         Settings settings = Settings.fromSystemProperties();
         RuleFileText.of(settings.rules()); // a bad rule file fails here, before any process starts
-        deleteRecursively(dir);
+        ScratchDirectory.deleteTree(dir);
         Files.createDirectories(dir);
         boolean passed;
         try (PrintStream report = new PrintStream(Files.newOutputStream(dir.resolve("report.txt")), true,
@@ -534,17 +534,6 @@ public final class LocalClusterCheck {
             }
         }
         parts.clear();
-    }
-
-    private static void deleteRecursively(Path path) throws IOException {
-        if (!Files.exists(path)) {
-            return;
-        }
-        try (var paths = Files.walk(path)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 
     /** Writes to two streams: the terminal and the report file. */

@@ -1,6 +1,7 @@
 package io.tocsin.standalone.faults;
 
 import io.tocsin.standalone.LoopbackPorts;
+import io.tocsin.standalone.ScratchDirectory;
 import io.tocsin.standalone.timeseries.StoreSql;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -97,12 +98,10 @@ final class Deployment implements AutoCloseable {
     void deleteData() {
         for (String data : List.of("kafka", "store", "checkpoints")) {
             Path path = dir.resolve(data);
-            if (Files.exists(path)) {
-                try (var walk = Files.walk(path)) {
-                    walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot delete " + path, e);
-                }
+            try {
+                ScratchDirectory.deleteTree(path);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot delete " + path, e);
             }
         }
     }
