@@ -32,7 +32,9 @@ import io.tocsin.proto.v1.Reading;
 import io.tocsin.proto.v1.TelemetryBatch;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -70,7 +72,7 @@ final class LoadGenerator {
         this.load = load;
     }
 
-    Result run() throws InterruptedException {
+    Result run() throws InterruptedException, java.util.concurrent.ExecutionException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(load.clientThreads(), new DefaultThreadFactory("bench-client"),
                 NioIoHandler.newFactory());
         Connection[] connections = new Connection[load.connections()];
@@ -100,17 +102,12 @@ final class LoadGenerator {
             double elapsed = (System.nanoTime() - start) / 1e9;
             long count = acked.get() - before;
             running = false;
-            long total = 0;
+            // Read on each connection's event loop: a PUBACK handled there may still be adding its latency.
+            List<long[]> measured = new ArrayList<>();
             for (Connection connection : connections) {
-                total += connection.latencyCount;
+                measured.add(connection.channel.eventLoop().submit(connection::measuredLatencies).get());
             }
-            long[] all = new long[(int) total];
-            int at = 0;
-            for (Connection connection : connections) {
-                System.arraycopy(connection.latencies, 0, all, at, connection.latencyCount);
-                at += connection.latencyCount;
-            }
-            Arrays.sort(all);
+            long[] all = measured.stream().flatMapToLong(Arrays::stream).sorted().toArray();
             return new Result(count / elapsed, percentile(all, 0.50), percentile(all, 0.99), errors.get());
         } finally {
             for (Connection connection : connections) {
@@ -185,6 +182,11 @@ final class LoadGenerator {
                     ctx.flush();
                 }
             }
+        }
+
+        /** The latencies recorded while measuring; on the event loop. */
+        long[] measuredLatencies() {
+            return Arrays.copyOf(latencies, latencyCount);
         }
 
         private void publish(ChannelHandlerContext ctx) {
