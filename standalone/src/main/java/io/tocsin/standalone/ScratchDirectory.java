@@ -8,9 +8,10 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
- * A directory that is deleted with everything in it when closed: the data of a demo run or a benchmark's embedded
- * Kafka broker. A benchmark run writes gigabytes to Kafka's log; left behind in the temporary directory, a few
- * dozen runs fill the disk.
+ * A directory that is deleted with everything in it when closed, such as the data of a benchmark's embedded Kafka
+ * broker: a benchmark run writes gigabytes to Kafka's log, and left behind in the temporary directory a few dozen
+ * runs fill the disk. {@link #deleteTree} alone serves those that keep their directory until the next run (the
+ * demo's data, the cluster check's).
  */
 public final class ScratchDirectory implements AutoCloseable {
 

@@ -200,19 +200,19 @@ public final class AlarmTopicReader implements AutoCloseable {
     /**
      * Polls an assigned consumer until its position on every partition of {@code ends} has reached the offset given
      * there, handing each poll's records to {@code each} (all of them: a poll may return records past an end, which
-     * the caller keeps or drops). Returns false when {@code stop} said so first.
+     * the caller keeps or drops), or until {@code stop} says so.
      */
-    public static boolean readUpTo(Consumer<String, byte[]> kafka, Map<TopicPartition, Long> ends, Duration poll,
-                                   BooleanSupplier stop, java.util.function.Consumer<ConsumerRecords<String, byte[]>> each) {
+    public static void readUpTo(Consumer<String, byte[]> kafka, Map<TopicPartition, Long> ends, Duration poll,
+                                BooleanSupplier stop,
+                                java.util.function.Consumer<ConsumerRecords<String, byte[]>> each) {
         Map<TopicPartition, Long> left = new HashMap<>(ends);
         while (!stop.getAsBoolean()) {
             left.entrySet().removeIf(e -> kafka.position(e.getKey()) >= e.getValue());
             if (left.isEmpty()) {
-                return true;
+                return;
             }
             each.accept(kafka.poll(poll));
         }
-        return false;
     }
 
     /**

@@ -161,5 +161,4 @@ public final class DemoCommand implements Callable<Integer> {
             Thread.currentThread().interrupt();
         }
     }
-
 }

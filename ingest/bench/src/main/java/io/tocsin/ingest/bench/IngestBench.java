@@ -72,9 +72,10 @@ public final class IngestBench {
                 bestMosquitto = Math.max(bestMosquitto, mosquitto.ackedPerSecond());
             }
             double ratio = bestTocsin / bestMosquitto;
-            System.out.printf("%nRound %d of %d%s%n", round, rounds,
-                    round == 1 && rounds > 1 ? " (warms the JVM, its Kafka broker and the generator: not counted)" : "");
-            System.out.println("| broker | load generator threads | acked publishes/s | PUBACK p50 ms | PUBACK p99 ms | errors |");
+            System.out.printf("%nRound %d of %d%s%n", round, rounds, round == 1 && rounds > 1
+                    ? " (warms the JVM, its Kafka broker and the generator: not counted)" : "");
+            System.out.println("| broker | load generator threads | acked publishes/s | PUBACK p50 ms "
+                    + "| PUBACK p99 ms | errors |");
             System.out.println("|---|---|---|---|---|---|");
             rows.forEach(System.out::println);
             // Each broker at its best generator setting: a single-threaded broker does best with a generator that

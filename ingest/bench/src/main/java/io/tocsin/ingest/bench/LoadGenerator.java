@@ -36,6 +36,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -72,9 +73,9 @@ final class LoadGenerator {
         this.load = load;
     }
 
-    Result run() throws InterruptedException, java.util.concurrent.ExecutionException {
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(load.clientThreads(), new DefaultThreadFactory("bench-client"),
-                NioIoHandler.newFactory());
+    Result run() throws InterruptedException, ExecutionException {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(load.clientThreads(),
+                new DefaultThreadFactory("bench-client"), NioIoHandler.newFactory());
         Connection[] connections = new Connection[load.connections()];
         CountDownLatch connected = new CountDownLatch(load.connections());
         try {
