@@ -1,7 +1,9 @@
 package io.tocsin.ingest.mqtt;
 
 import io.micrometer.core.instrument.Counter;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +30,7 @@ public final class InFlightPublishes {
     public static final String READ_PAUSES = "tocsin.ingest.backpressure.pauses";
 
     private static final Logger log = LoggerFactory.getLogger(InFlightPublishes.class);
+    private static final int SUCCESS_PUBACK_BYTES = 4;
 
     private final ConnectedClient client;
     private final int maxInFlight;
@@ -135,11 +138,13 @@ public final class InFlightPublishes {
     private void sendDecidedAcks() {
         Channel channel = client.channel();
         boolean wrote = false;
+        ByteBuf successes = null;
         while (!acks.isEmpty() && acks.peekFirst().outcome != null) {
             PendingAck ack = acks.pollFirst();
             PubAckOutcome outcome = ack.outcome;
             if (outcome.closesConnection()) {
                 // Acks decided before this one still leave first, so the client does not resend those.
+                writeSuccesses(channel, successes);
                 if (wrote) {
                     channel.flush();
                 }
@@ -153,18 +158,46 @@ public final class InFlightPublishes {
                 abandon();
                 return;
             }
-            if (ack.exactlyOnce) {
-                client.received(ack.packetId, outcome);
-                channel.write(client.pubRec(ack.packetId, outcome.reasonCode(), outcome.reasonString()),
-                        channel.voidPromise());
+            if (!ack.exactlyOnce && outcome.isPlainSuccess()) {
+                if (successes == null) {
+                    successes = channel.alloc().ioBuffer(SUCCESS_PUBACK_BYTES * (acks.size() + 1));
+                }
+                writeSuccessPubAck(successes, ack.packetId);
             } else {
-                channel.write(client.pubAck(ack.packetId, outcome.reasonCode(), outcome.reasonString()),
-                        channel.voidPromise());
+                writeSuccesses(channel, successes);
+                successes = null;
+                if (ack.exactlyOnce) {
+                    client.received(ack.packetId, outcome);
+                    channel.write(client.pubRec(ack.packetId, outcome.reasonCode(), outcome.reasonString()),
+                            channel.voidPromise());
+                } else {
+                    channel.write(client.pubAck(ack.packetId, outcome.reasonCode(), outcome.reasonString()),
+                            channel.voidPromise());
+                }
             }
             wrote = true;
         }
+        writeSuccesses(channel, successes);
         if (wrote) {
             flushSoon(channel);
+        }
+    }
+
+    /**
+     * A successful PUBACK as its four bytes, the same in MQTT 3.1.1 and 5 (MQTT 5 3.4.2.1: reason 0x00 without
+     * properties may be left out). Telemetry's PUBACKs are nearly all such, one per batch: written as bytes they
+     * skip a message object, the MQTT encoder and an outbound write each (with 1,000 connections the encoder path
+     * was ~45 % of the event loops' profile samples).
+     */
+    static void writeSuccessPubAck(ByteBuf out, int packetId) {
+        out.writeByte(MqttMessageType.PUBACK.value() << 4);
+        out.writeByte(2);
+        out.writeShort(packetId);
+    }
+
+    private static void writeSuccesses(Channel channel, ByteBuf successes) {
+        if (successes != null) {
+            channel.write(successes, channel.voidPromise());
         }
     }
 

@@ -26,6 +26,11 @@ public record PubAckOutcome(MqttReasonCodes.PubAck reasonCode, String reasonStri
         return new PubAckOutcome(reasonCode, reasonString, false);
     }
 
+    /** A PUBACK with reason 0x00 and nothing else: the same bytes in MQTT 3.1.1 and 5. */
+    public boolean isPlainSuccess() {
+        return reasonCode == MqttReasonCodes.PubAck.SUCCESS && reasonString == null && !closesConnection;
+    }
+
     /** No PUBACK: the connection is closed so that the client sends the message again after reconnecting. */
     public static PubAckOutcome closeConnection(String reason) {
         return new PubAckOutcome(MqttReasonCodes.PubAck.UNSPECIFIED_ERROR, reason, true);
