@@ -109,8 +109,7 @@ public record TelemetryBatchHeader(String siteId, String deviceId, int readings)
             case Fields.STRING -> {
                 int length = in.readRawVarint32();
                 int at = in.getTotalBytesRead();
-                if (length < 0 || length > payload.length - at
-                        || !UnsafeByteOperations.unsafeWrap(payload, at, length).isValidUtf8()) {
+                if (length < 0 || length > payload.length - at || !isValidUtf8(payload, at, length)) {
                     return false;
                 }
                 in.skipRawBytes(length);
@@ -128,6 +127,19 @@ public record TelemetryBatchHeader(String siteId, String deviceId, int readings)
             default -> in.skipField(tag); // numbers, enums, bytes: well-formed is enough
         }
         return true;
+    }
+
+    /**
+     * Protobuf's own UTF-8 check, with ASCII (every sensor id and unit we have seen) answered without wrapping
+     * the bytes first: the wrapper per string was ~8 % of the event loops' samples at 1,000 connections.
+     */
+    private static boolean isValidUtf8(byte[] bytes, int from, int length) {
+        for (int i = from, end = from + length; i < end; i++) {
+            if (bytes[i] < 0) {
+                return UnsafeByteOperations.unsafeWrap(bytes, from, length).isValidUtf8();
+            }
+        }
+        return true; // all below 0x80
     }
 
     private static boolean unknownField(CodedInputStream in, int wireType) throws IOException {

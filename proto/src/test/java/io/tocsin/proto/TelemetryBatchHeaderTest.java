@@ -67,6 +67,18 @@ class TelemetryBatchHeaderTest {
     }
 
     @Test
+    void nonAsciiSensorIdsAreCheckedAsTheParserChecksThem() {
+        byte[] valid = TelemetryBatch.newBuilder().setSiteId("s").setDeviceId("d")
+                .addReadings(Reading.newBuilder().setSensorId("gas-\u00e9\u6c14")).build().toByteArray();
+        assertThat(TelemetryBatchHeader.scan(valid)).isEqualTo(new TelemetryBatchHeader("s", "d", 1));
+
+        byte[] invalid = valid.clone();
+        invalid[indexOf(invalid, "\u6c14".getBytes(java.nio.charset.StandardCharsets.UTF_8)) + 1] = 'x';
+        assertThat(TelemetryBatchHeader.scan(invalid)).isNull();
+        assertThatThrownBy(() -> TelemetryBatch.parseFrom(invalid)).isInstanceOf(InvalidProtocolBufferException.class);
+    }
+
+    @Test
     void aSiteIdWithTheWrongWireTypeIsAnUnknownFieldAsInTheParser() throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         CodedOutputStream out = CodedOutputStream.newInstance(bytes);
