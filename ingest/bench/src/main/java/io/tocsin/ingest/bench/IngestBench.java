@@ -29,7 +29,8 @@ import java.util.Map;
  * the same code warm), readings (10 per batch), clientThreads (1: the load generator's event-loop threads, or a
  * list such as 1,2 to run every broker with each; with one, the generator itself may be what bounds the faster
  * brokers), payload (perPublish: every publish's batch encoded anew; perSecond: once a second per connection, so
- * that the generator's CPU goes to MQTT rather than protobuf), mosquitto (/usr/sbin/mosquitto).
+ * that the generator's CPU goes to MQTT rather than protobuf), mosquitto (/usr/sbin/mosquitto), phases (all:
+ * kafka,noKafka,mosquitto; a subset runs only those, e.g. {@code phases=kafka} under a profiler, and prints no ratio).
  */
 public final class IngestBench {
 
@@ -48,6 +49,7 @@ public final class IngestBench {
         boolean payloadPerSecond = "perSecond".equals(options.getOrDefault("payload", "perPublish"));
         String mosquittoBinary = options.getOrDefault("mosquitto", "/usr/sbin/mosquitto");
         int rounds = Integer.parseInt(options.getOrDefault("rounds", "1"));
+        List<String> phases = List.of(options.getOrDefault("phases", "kafka,noKafka,mosquitto").split(","));
         System.out.printf("Load: %d connections, %d QoS 1 publishes in flight each, batches of %d readings "
                 + "(encoded %s), %d s warm-up, %d s measured, load generator threads %s, %d round(s)%n", connections,
                 window, readings, payloadPerSecond ? "once a second per connection" : "for every publish",
@@ -62,24 +64,33 @@ public final class IngestBench {
                 LoadGenerator.Load load = new LoadGenerator.Load(connections, window,
                         Duration.ofSeconds(warmUpSeconds), Duration.ofSeconds(seconds), readings, threads,
                         payloadPerSecond);
-                LoadGenerator.Result tocsin = runTocsinWithKafka(load, options);
-                LoadGenerator.Result tocsinNoKafka = runTocsinWithoutKafka(load);
-                LoadGenerator.Result mosquitto = runMosquitto(mosquittoBinary, load);
-                rows.add(row("tocsin ingest (Kafka acks=all)", threads, tocsin));
-                rows.add(row("tocsin ingest, log answering at once (no Kafka)", threads, tocsinNoKafka));
-                rows.add(row("mosquitto 2.0 (no persistence)", threads, mosquitto));
-                bestTocsin = Math.max(bestTocsin, tocsin.ackedPerSecond());
-                bestMosquitto = Math.max(bestMosquitto, mosquitto.ackedPerSecond());
+                if (phases.contains("kafka")) {
+                    LoadGenerator.Result tocsin = runTocsinWithKafka(load, options);
+                    rows.add(row("tocsin ingest (Kafka acks=all)", threads, tocsin));
+                    bestTocsin = Math.max(bestTocsin, tocsin.ackedPerSecond());
+                }
+                if (phases.contains("noKafka")) {
+                    rows.add(row("tocsin ingest, log answering at once (no Kafka)", threads,
+                            runTocsinWithoutKafka(load)));
+                }
+                if (phases.contains("mosquitto")) {
+                    LoadGenerator.Result mosquitto = runMosquitto(mosquittoBinary, load);
+                    rows.add(row("mosquitto 2.0 (no persistence)", threads, mosquitto));
+                    bestMosquitto = Math.max(bestMosquitto, mosquitto.ackedPerSecond());
+                }
             }
-            double ratio = bestTocsin / bestMosquitto;
             System.out.printf("%nRound %d of %d%s%n", round, rounds, round == 1 && rounds > 1
                     ? " (warms the JVM, its Kafka broker and the generator: not counted)" : "");
             System.out.println("| broker | load generator threads | acked publishes/s | PUBACK p50 ms "
                     + "| PUBACK p99 ms | errors |");
             System.out.println("|---|---|---|---|---|---|");
             rows.forEach(System.out::println);
+            if (bestTocsin == 0 || bestMosquitto == 0) {
+                continue;
+            }
             // Each broker at its best generator setting: a single-threaded broker does best with a generator that
             // leaves it a whole core, a multi-threaded one with a generator that is not itself the bound.
+            double ratio = bestTocsin / bestMosquitto;
             System.out.printf("ratio tocsin/mosquitto acked/s, each at its best: %.2f%n", ratio);
             if (round > 1 || rounds == 1) {
                 ratios.add(ratio);
