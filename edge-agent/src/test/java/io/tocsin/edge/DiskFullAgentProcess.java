@@ -12,6 +12,8 @@ import io.tocsin.edge.uplink.UplinkException;
 import io.tocsin.proto.v1.Quality;
 import io.tocsin.proto.v1.Reading;
 import io.tocsin.proto.v1.TelemetryBatch;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * Child JVM of {@link EdgeAgentDiskFullTest}, started under a file-size limit ({@code ulimit -f}): a real
@@ -39,6 +42,11 @@ public final class DiskFullAgentProcess {
             e.printStackTrace();
             System.exit(1); // the agent's polling thread would keep the JVM alive
         }
+    }
+
+    private static long walBytes(Path file) throws IOException {
+        Path wal = file.resolveSibling(file.getFileName() + "-wal");
+        return Files.exists(wal) ? Files.size(wal) : -1;
     }
 
     private static void run(Path file) throws Exception {
@@ -104,7 +112,6 @@ public final class DiskFullAgentProcess {
         // 2. A fire while the disk is full and the uplink is down.
         raiseFire.set(true);
         await().atMost(STEP).until(() -> fireRaisedAtTick.get() > 0 && ticks.get() > fireRaisedAtTick.get() + 2);
-        long failedBeforeUplink = buffer.diskFullErrors();
         boolean stillFull = buffer.diskFull();
         System.out.println("FIRE raised at tick " + fireRaisedAtTick.get() + ", disk still full: " + stillFull
                 + ", urgent held in memory: " + agent.heldUrgentReadings());
@@ -112,12 +119,22 @@ public final class DiskFullAgentProcess {
         // 3. The platform is reachable again: the fire goes first, the backlog drains, room comes back.
         long tickAtUplinkUp = ticks.get();
         uplinkUp.set(true);
-        await().atMost(STEP).until(fireSent::get);
-        await().atMost(STEP).until(() -> !buffer.diskFull() && latestTickSent.get() > tickAtUplinkUp + 10);
+        try {
+            await().atMost(STEP).until(fireSent::get);
+            await().atMost(STEP).until(() -> !buffer.diskFull() && latestTickSent.get() > tickAtUplinkUp + 10);
+        } catch (ConditionTimeoutException e) {
+            // Where it got stuck, for the test's transcript.
+            System.out.println("STUCK fireSent=" + fireSent.get() + " diskFull=" + buffer.diskFull() + " batches="
+                    + buffer.batches() + " urgent=" + buffer.urgentBatches() + " diskFullErrors="
+                    + buffer.diskFullErrors() + " droppedBatches=" + buffer.droppedBatches() + " ticks=" + ticks.get()
+                    + " tickAtUplinkUp=" + tickAtUplinkUp + " latestTickSent=" + latestTickSent.get()
+                    + " fileBytes=" + Files.size(file) + " walBytes=" + walBytes(file));
+            throw e;
+        }
         agent.close();
         System.out.println("RESULT fireSent=" + fireSent.get() + " diskFullAtFire=" + stillFull
                 + " droppedBatches=" + buffer.droppedBatches() + " droppedReadings=" + buffer.droppedReadings()
-                + " diskFullErrors=" + failedBeforeUplink + " episodes=" + buffer.diskFullEpisodes()
+                + " diskFullErrors=" + buffer.diskFullErrors() + " episodes=" + buffer.diskFullEpisodes()
                 + " urgentLost=" + agent.lostUrgentReadings() + " ticks=" + ticks.get()
                 + " latestTickSent=" + latestTickSent.get());
         buffer.close();

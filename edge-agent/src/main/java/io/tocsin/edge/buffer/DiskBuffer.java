@@ -196,10 +196,7 @@ public final class DiskBuffer implements AutoCloseable {
         SQLException failure;
         try {
             TelemetryBatch batch = insertAndCommit(siteId, deviceId, lane, readings);
-            if (++commitsSinceCheckpoint >= CHECKPOINT_EVERY_COMMITS) {
-                commitsSinceCheckpoint = 0;
-                checkpointOrMakeRoom();
-            }
+            committed();
             return batch;
         } catch (SQLException e) {
             rollbackQuietly();
@@ -235,6 +232,19 @@ public final class DiskBuffer implements AutoCloseable {
         }
         throw new DiskFullException("buffer " + description + " has no room for a " + lane + " batch of "
                 + readings.size() + " reading(s) even without telemetry: " + failure.getMessage(), failure);
+    }
+
+    /**
+     * After each commit that went through: checkpoint every few commits, and after every one while the file system
+     * is full. Removals count as much as appends: once the uplink is back they are most of the writes, and a log
+     * that grew past the file system's room with no checkpoint between could no longer record even a delete (seen
+     * once before removals counted: every removal of acknowledged batches failed for a minute).
+     */
+    private void committed() {
+        if (diskFull || ++commitsSinceCheckpoint >= CHECKPOINT_EVERY_COMMITS) {
+            commitsSinceCheckpoint = 0;
+            checkpointOrMakeRoom();
+        }
     }
 
     private TelemetryBatch insertAndCommit(String siteId, String deviceId, Lane lane, List<Reading> readings)
@@ -506,16 +516,22 @@ public final class DiskBuffer implements AutoCloseable {
                 throw new BufferException("cannot remove batches from buffer " + description + ": " + e.getMessage(),
                         e);
             }
-            // A delete needs room in the write-ahead log too: make some and try once more.
-            checkpoint();
-            try {
-                removeAndCommit(acknowledged);
-            } catch (SQLException again) {
-                rollbackQuietly();
-                throw new DiskFullException("cannot remove batches from buffer " + description + ": "
-                        + again.getMessage(), again);
+            noRoom(e);
+            // A delete needs room in the write-ahead log too: checkpoint (the log's space is the first room to
+            // win), then one batch per commit, the smallest write there is. Nothing is dropped for a removal: the
+            // oldest telemetry is what was just acknowledged, and counting it as dropped would be a lie.
+            for (StoredBatch stored : acknowledged) {
+                checkpoint();
+                try {
+                    removeAndCommit(List.of(stored));
+                } catch (SQLException again) {
+                    rollbackQuietly();
+                    throw new DiskFullException("cannot remove batches from buffer " + description + ": "
+                            + again.getMessage(), again);
+                }
             }
         }
+        committed();
     }
 
     private void removeAndCommit(List<StoredBatch> acknowledged) throws SQLException {
@@ -572,7 +588,7 @@ public final class DiskBuffer implements AutoCloseable {
         return droppedReadings;
     }
 
-    /** Appends that found no room on the file system (each retried after dropping telemetry), since open. */
+    /** Writes (appends, removals, checkpoints) that found no room on the file system, since open. */
     public synchronized long diskFullErrors() {
         return diskFullErrors;
     }
