@@ -1,14 +1,13 @@
 package io.tocsin.ingest.coap;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.tocsin.ingest.auth.Identity;
 import io.tocsin.ingest.status.CoapDevicePresence;
+import io.tocsin.ingest.telemetry.TelemetryBatchCheck;
 import io.tocsin.ingest.telemetry.TelemetryWriter;
 import io.tocsin.proto.MqttTopics;
 import io.tocsin.proto.MqttTopics.DeviceAddress;
-import io.tocsin.proto.TelemetryBatchHeader;
 import io.tocsin.proto.v1.TelemetryBatch;
 import org.eclipse.californium.core.CoapResource;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
@@ -101,9 +100,9 @@ final class TelemetryResource extends CoapResource {
             exchange.respond(tooLarge);
             return;
         }
-        String problem = problem(address.get(), payload);
-        if (problem != null) {
-            refuse(exchange, ResponseCode.BAD_REQUEST, "bad_payload", problem);
+        Optional<TelemetryBatchCheck.Problem> problem = TelemetryBatchCheck.check(address.get(), payload, "path");
+        if (problem.isPresent()) {
+            refuse(exchange, ResponseCode.BAD_REQUEST, "bad_payload", problem.get().why());
             return;
         }
         if (presence != null) {
@@ -131,23 +130,6 @@ final class TelemetryResource extends CoapResource {
             unavailable.setPayload("telemetry log unavailable, batch not stored: resend it");
             exchange.respond(unavailable);
         });
-    }
-
-    private static String problem(DeviceAddress address, byte[] payload) {
-        TelemetryBatchHeader batch;
-        try {
-            batch = TelemetryBatchHeader.read(payload);
-        } catch (InvalidProtocolBufferException e) {
-            return "payload is not a TelemetryBatch: " + e.getMessage();
-        }
-        if (batch.readings() == 0) {
-            return "batch has no readings";
-        }
-        if (!batch.siteId().equals(address.siteId()) || !batch.deviceId().equals(address.deviceId())) {
-            return "batch says site '" + batch.siteId() + "' device '" + batch.deviceId() + "', path says "
-                    + address;
-        }
-        return null;
     }
 
     private void refuse(CoapExchange exchange, ResponseCode code, String reason, String why) {

@@ -1,6 +1,5 @@
 package io.tocsin.ingest.telemetry;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -19,7 +18,6 @@ import io.tocsin.ingest.mqtt.PubAckOutcome;
 import io.tocsin.ingest.mqtt.PublishValidationHandler;
 import io.tocsin.proto.MqttTopics;
 import io.tocsin.proto.MqttTopics.DeviceAddress;
-import io.tocsin.proto.TelemetryBatchHeader;
 import io.tocsin.proto.v1.TelemetryBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,6 +82,14 @@ public final class TelemetryPublishHandler extends ChannelInboundHandlerAdapter 
             this.tag = tag;
             this.reasonCode = reasonCode;
         }
+
+        static Refusal of(TelemetryBatchCheck.Kind kind) {
+            return switch (kind) {
+                case BAD_PAYLOAD -> BAD_PAYLOAD;
+                case EMPTY_BATCH -> EMPTY_BATCH;
+                case SITE_DEVICE_MISMATCH -> SITE_DEVICE_MISMATCH;
+            };
+        }
     }
 
     private final TelemetryWriter writer;
@@ -146,21 +152,9 @@ public final class TelemetryPublishHandler extends ChannelInboundHandlerAdapter 
             return;
         }
         byte[] payload = ByteBufUtil.getBytes(publish.payload());
-        TelemetryBatchHeader batch; // checked without building the readings: the bytes go to the log as they are
-        try {
-            batch = TelemetryBatchHeader.read(payload);
-        } catch (InvalidProtocolBufferException e) {
-            refuse(client, topic, ack, Refusal.BAD_PAYLOAD, "payload is not a TelemetryBatch: " + e.getMessage());
-            return;
-        }
-        if (batch.readings() == 0) {
-            refuse(client, topic, ack, Refusal.EMPTY_BATCH, "batch has no readings");
-            return;
-        }
-        if (!batch.siteId().equals(address.siteId()) || !batch.deviceId().equals(address.deviceId())) {
-            refuse(client, topic, ack, Refusal.SITE_DEVICE_MISMATCH, "batch says site '" + batch.siteId()
-                    + "' device '" + batch.deviceId() + "', topic says site '" + address.siteId()
-                    + "' device '" + address.deviceId() + "'");
+        Optional<TelemetryBatchCheck.Problem> problem = TelemetryBatchCheck.check(address, payload, "topic");
+        if (problem.isPresent()) {
+            refuse(client, topic, ack, Refusal.of(problem.get().kind()), problem.get().why());
             return;
         }
         write(ctx.channel().eventLoop(), client, topic, address, payload, ack, receivedAt);
